@@ -1,0 +1,70 @@
+# One entry point for newcomers and CI. `make run` and `make test` are the two commands.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+RASA_FILES := --config bot/config.yml --domain bot/domain --data data
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+# endpoints.yml reads these; bot/serve.py sets them for the servers it starts.
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export TRACKER_DB_DIALECT ?= sqlite
+export TRACKER_DB ?= run/tracker.db
+
+# Rasa 3.6 needs Python 3.10: take the first interpreter that really is 3.10.
+PYTHON310_CANDIDATES := python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) \
+	/usr/local/bin/python3.10 /usr/bin/python3.10
+PYTHON310 = $(firstword $(foreach p,$(PYTHON310_CANDIDATES),$(shell $(p) -c \
+	'import sys; sys.version_info[:2] == (3, 10) and print(sys.executable)' 2>/dev/null)))
+
+.PHONY: help setup train run test validate pytest story-test evaluate benchmark lint clean
+
+help:
+	@echo "make run        set up what is missing, train if stale, start the assistant on 127.0.0.1:5005"
+	@echo "make test       validate the data, train if stale, run pytest and the rasa test stories"
+	@echo "make evaluate   train on data/, score the held-out tests/nlu set -> docs/evaluation.{md,json}"
+	@echo "make benchmark  REST latency of the running stack, one client"
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@python="$(PYTHON310)"; if [ -z "$$python" ]; then \
+	  echo "error: Python 3.10 is required (Rasa 3.6 does not run on newer Pythons)." >&2; \
+	  echo "Install it, e.g. 'pyenv install 3.10.13', and run make again." >&2; exit 1; fi; \
+	command -v uv >/dev/null || python3 -m pip install --quiet uv; \
+	uv sync --frozen --python "$$python"
+	@touch $@
+
+setup: $(VENV)/.synced
+
+# `rasa train` compares fingerprints and only retrains what changed.
+train: setup
+	$(RASA) train $(RASA_FILES) --out models
+
+run: train
+	$(PY) -m bot.serve
+
+validate: setup
+	$(RASA) data validate $(RASA_FILES) --fail-on-warnings
+
+pytest: train
+	$(PY) -m pytest
+
+story-test: train
+	$(RASA) test core --model models --stories tests/stories --endpoints endpoints.yml \
+	  --fail-on-prediction-errors --out results/stories --no-plot
+
+test: validate pytest story-test
+
+evaluate: setup
+	$(PY) -m bot.evaluation
+
+benchmark: setup
+	$(PY) -m bot.benchmark
+
+lint: setup
+	$(VENV)/bin/ruff check bot actions tests
+
+clean:
+	rm -rf models results run .pytest_cache

@@ -1,0 +1,88 @@
+"""Rasa tokenizer that picks spaCy's blank tokenizer by the message's detected language."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text
+
+import spacy
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.language_id import CJK_RANGES
+
+# spaCy's own rules for these; "xx" (multi-language rules) for the rest. spaCy's
+# "zh" splits Latin words into letters and its "vi" keeps punctuation on words,
+# so Chinese and Vietnamese use "xx" and CJK characters become tokens of their own.
+SPACY_LANGUAGES = frozenset({"en", "ru", "ar", "es", "fr", "id"})
+_CJK = re.compile(f"[{CJK_RANGES}]")
+_HAS_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@lru_cache(maxsize=None)
+def spacy_tokenizer(language: str):
+    return spacy.blank(language if language in SPACY_LANGUAGES else "xx").tokenizer
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class MultilingualTokenizer(Tokenizer):
+    """Tokenizes with spaCy's blank pipeline for the detected language.
+
+    Needs `bot.nlu.language_detector.LanguageDetector` earlier in the pipeline.
+    Punctuation-only tokens are dropped (like Rasa's WhitespaceTokenizer); every
+    CJK character is a token, so word bigrams act as Chinese words.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "MultilingualTokenizer":
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute) or ""
+        language = _message_language(message) if attribute == TEXT else None
+        tokens: List[Token] = []
+        for word in spacy_tokenizer(language or "xx")(text):
+            tokens.extend(_split_cjk(word.text, word.idx))
+        tokens = [t for t in tokens if _HAS_WORD.search(t.text)]
+        return self._apply_token_pattern(tokens)
+
+
+def _message_language(message: Message) -> Optional[str]:
+    detected = message.get("language") or {}
+    return detected.get("language") if isinstance(detected, dict) else None
+
+
+def _split_cjk(text: str, offset: int) -> List[Token]:
+    """One token per CJK character; runs of other characters stay whole."""
+    if not _CJK.search(text):
+        return [Token(text, offset)]
+    tokens: List[Token] = []
+    start = 0
+    for match in _CJK.finditer(text):
+        if match.start() > start:
+            tokens.append(Token(text[start:match.start()], offset + start))
+        tokens.append(Token(match.group(0), offset + match.start()))
+        start = match.end()
+    if start < len(text):
+        tokens.append(Token(text[start:], offset + start))
+    return tokens

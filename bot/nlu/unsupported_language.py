@@ -1,0 +1,48 @@
+"""Rasa intent classifier: marks messages reliably written in an unsupported language."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.languages import Detection, is_supported
+
+UNSUPPORTED_LANGUAGE_INTENT = "unsupported_language"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class UnsupportedLanguageClassifier(GraphComponent):
+    """Overrides the intent with `unsupported_language` when the detector is sure.
+
+    The intent classifier was trained on the supported languages only, so its
+    guess on, say, German is noise; the dialogue answers such messages with a
+    short English note naming the supported languages. Place it after the intent
+    classifier and before the FallbackClassifier.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "UnsupportedLanguageClassifier":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            detection = Detection.from_dict(message.get("language"))
+            if detection.reliable and detection.language and not is_supported(detection.language):
+                intent = {"name": UNSUPPORTED_LANGUAGE_INTENT, "confidence": 1.0}
+                ranking = [intent] + [
+                    r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent["name"]
+                ]
+                message.set(INTENT, intent, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages

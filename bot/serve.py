@@ -1,0 +1,114 @@
+"""Start the action server and the Rasa server on loopback, and wait until they answer.
+
+`python -m bot.serve` is what `make run` calls; the end-to-end tests use the same functions.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+VENV_BIN = Path(sys.executable).parent
+
+
+def service_env(action_port: int, tracker_db: Path) -> Dict[str, str]:
+    """Environment for both servers: loopback only, a local SQLite tracker store."""
+    env = dict(os.environ)
+    env["ACTION_SERVER_URL"] = f"http://{HOST}:{action_port}/webhook"
+    env["TRACKER_DB_DIALECT"] = "sqlite"
+    env["TRACKER_DB"] = str(tracker_db)
+    env["SANIC_HOST"] = HOST
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def start_action_server(port: int, env: Dict[str, str], log: Optional[Path] = None) -> subprocess.Popen:
+    command = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return _start(command, env, log)
+
+
+def start_rasa_server(
+    port: int, env: Dict[str, str], model: Path, log: Optional[Path] = None, extra: List[str] = ()
+) -> subprocess.Popen:
+    command = [
+        str(VENV_BIN / "rasa"), "run",
+        "--model", str(model),
+        "--endpoints", "endpoints.yml",
+        "--credentials", "bot/credentials.yml",
+        "--interface", HOST,
+        "--port", str(port),
+        *extra,
+    ]
+    return _start(command, env, log)
+
+
+def _start(command: List[str], env: Dict[str, str], log: Optional[Path]) -> subprocess.Popen:
+    output = open(log, "ab") if log else subprocess.DEVNULL
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 300.0) -> None:
+    """Poll `url` until it answers 200; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before {url} answered")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
+    parser.add_argument("--model", type=Path, default=ROOT / "models")
+    args = parser.parse_args()
+    run_dir = ROOT / "run"
+    run_dir.mkdir(exist_ok=True)
+    env = service_env(args.action_port, run_dir / "tracker.db")
+    actions = start_action_server(args.action_port, env, run_dir / "actions.log")
+    rasa = start_rasa_server(args.port, env, args.model, run_dir / "rasa.log")
+    try:
+        wait_until_ready(f"http://{HOST}:{args.action_port}/health", actions)
+        wait_until_ready(f"http://{HOST}:{args.port}/", rasa)
+        print(f"Assistant ready: POST http://{HOST}:{args.port}/webhooks/rest/webhook "
+              f"(logs in {run_dir}). Ctrl-C stops it.", flush=True)
+        while rasa.poll() is None and actions.poll() is None:
+            time.sleep(1)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(rasa, actions)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
