@@ -240,6 +240,7 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=ROOT / "bot" / "config.yml",
                         help="pipeline to train (default: bot/config.yml)")
     args = parser.parse_args()
+    _quiet_logs()
     with tempfile.TemporaryDirectory() as tmp:
         if args.model:
             model, seconds = args.model, 0.0
@@ -254,6 +255,17 @@ def main() -> None:
     }
     write_reports(results, outcomes, meta)
     print((DOCS / "evaluation.md").read_text(encoding="utf-8"))
+
+
+def _quiet_logs() -> None:
+    """Warnings only: Rasa's debug logs would print every test message."""
+    import logging
+
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
 
 
 def _cpu_count() -> int:

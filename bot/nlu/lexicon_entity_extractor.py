@@ -16,7 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.language_id import CJK_RANGES
-from bot.nlu.text_folding import fold, fold_with_offsets
+from bot.nlu.text_folding import fold, fold_with_offsets, has_latin_accents
 
 logger = logging.getLogger(__name__)
 LEXICON_FILE = "lexicon.json"
@@ -24,7 +24,7 @@ _CJK = re.compile(f"[{CJK_RANGES}]")
 
 
 def build_lexicon(training_data: TrainingData) -> Dict[str, List[str]]:
-    """Folded surface form -> [entity, canonical value].
+    """Surface form (lower case) -> [entity, canonical value].
 
     Lookup tables name the canonical values of each entity (data/nlu/entities.yml);
     synonyms (data/nlu/**/synonyms.yml and annotations) map surface forms to them.
@@ -42,10 +42,23 @@ def build_lexicon(training_data: TrainingData) -> Dict[str, List[str]]:
         entity = entity_of.get(value)
         if entity is None:
             continue
-        key = fold(surface).strip()
+        key = surface.casefold().strip()
         if key and key not in lexicon:
             lexicon[key] = [entity, value]
     return lexicon
+
+
+class _Index:
+    """Surfaces folded one way, and one regex that finds the longest of them."""
+
+    def __init__(self, lexicon: Dict[str, List[str]], keep_latin_accents: bool) -> None:
+        self.keep_latin_accents = keep_latin_accents
+        self.entries: Dict[str, List[str]] = {}
+        for surface, entry in lexicon.items():
+            self.entries.setdefault(fold(surface, keep_latin_accents).strip(), entry)
+        self.entries.pop("", None)
+        surfaces = sorted(self.entries, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(s) for s in surfaces)) if surfaces else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -54,6 +67,8 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     Matches must start and end at word boundaries, except for CJK text, which
     has no spaces. The value is already the canonical one (e.g. "乳腺癌" -> breast).
+    A message typed with Latin accents is matched accent-sensitively (Vietnamese
+    "trạng thái" is not "Thai"); one typed without any is matched without them.
     """
 
     def __init__(
@@ -64,15 +79,12 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
     ) -> None:
         self._model_storage = model_storage
         self._resource = resource
-        self.lexicon = lexicon or {}
-        self._pattern = self._compile(self.lexicon)
+        self._use(lexicon or {})
 
-    @staticmethod
-    def _compile(lexicon: Dict[str, List[str]]) -> Optional[re.Pattern]:
-        if not lexicon:
-            return None
-        surfaces = sorted(lexicon, key=len, reverse=True)
-        return re.compile("|".join(re.escape(s) for s in surfaces))
+    def _use(self, lexicon: Dict[str, List[str]]) -> None:
+        self.lexicon = lexicon
+        self._accented = _Index(lexicon, keep_latin_accents=True)
+        self._plain = _Index(lexicon, keep_latin_accents=False)
 
     @classmethod
     def create(
@@ -102,8 +114,7 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls(model_storage, resource, lexicon)
 
     def train(self, training_data: TrainingData) -> Resource:
-        self.lexicon = build_lexicon(training_data)
-        self._pattern = self._compile(self.lexicon)
+        self._use(build_lexicon(training_data))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / LEXICON_FILE).write_text(
                 json.dumps(self.lexicon, ensure_ascii=False), encoding="utf-8"
@@ -119,18 +130,19 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
-        if self._pattern is None or not text:
+        index = self._accented if has_latin_accents(text) else self._plain
+        if index.pattern is None or not text:
             return []
-        folded, offsets = fold_with_offsets(text)
+        folded, offsets = fold_with_offsets(text, index.keep_latin_accents)
         entities = []
         position = 0
         while position < len(folded):
-            match = self._pattern.search(folded, position)
+            match = index.pattern.search(folded, position)
             if match is None:
                 break
             start, end = match.span()
             if end > start and _at_word_boundaries(folded, start, end):
-                entity, value = self.lexicon[match.group(0)]
+                entity, value = index.entries[match.group(0)]
                 entities.append(
                     {
                         "entity": entity,

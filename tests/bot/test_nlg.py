@@ -1,0 +1,53 @@
+import asyncio
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.locales import load_catalogue
+from bot.nlg import LocalizedNaturalLanguageGenerator
+
+DOMAIN = Domain.load("bot/domain")
+
+
+@pytest.fixture(scope="module")
+def nlg():
+    return LocalizedNaturalLanguageGenerator(endpoint_config=None, domain=DOMAIN)
+
+
+def tracker(language=None, ranking=()):
+    t = DialogueStateTracker.from_events("patient", [], slots=DOMAIN.slots)
+    if language:
+        t.update(SlotSet("language", language))
+    t.update(UserUttered("x", intent={"name": "nlu_fallback", "confidence": 0.3},
+                         parse_data={"intent_ranking": [{"name": n, "confidence": 0.1} for n in ranking]}))
+    return t
+
+
+def generate(nlg, name, t):
+    return asyncio.run(nlg.generate(name, t, "rest"))
+
+
+@pytest.mark.parametrize("language", ["ru", "zh", "ar", "vi"])
+def test_answers_in_the_language_slot(nlg, language):
+    assert generate(nlg, "utter_iort_what", tracker(language))["text"] == \
+        load_catalogue(language)["utter_iort_what"][0]["text"]
+
+
+def test_english_without_language_slot_or_with_an_unknown_one(nlg):
+    english = DOMAIN.responses["utter_iort_what"][0]["text"]
+    assert generate(nlg, "utter_iort_what", tracker())["text"] == english
+    assert generate(nlg, "utter_iort_what", tracker("de"))["text"] == english
+
+
+def test_rephrase_prompt_offers_the_likeliest_topics_first(nlg):
+    response = generate(nlg, "utter_ask_rephrase", tracker("es", ranking=["nlu_fallback", "ask_cost", "ask_recovery"]))
+    payloads = [b["payload"] for b in response["buttons"]]
+    assert payloads[:2] == ["/ask_cost", "/ask_recovery"]
+    assert len(payloads) == 4
+    assert response["text"] == load_catalogue("es")["utter_ask_rephrase"][0]["text"]
+
+
+def test_unknown_response_gives_none(nlg):
+    assert generate(nlg, "utter_does_not_exist", tracker("fr")) is None
