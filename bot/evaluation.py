@@ -26,6 +26,7 @@ TEST_DIR = ROOT / "tests" / "nlu"
 DOCS = ROOT / "docs"
 _TOKEN = re.compile(rf"[{CJK_RANGES}]|(?:(?![{CJK_RANGES}])\w)+", re.UNICODE)
 SHORT_MAX_WORDS = 3
+FALLBACK_INTENT = "nlu_fallback"
 
 
 def word_count(text: str) -> int:
@@ -44,8 +45,9 @@ class Case:
 @dataclass
 class Outcome:
     case: Case
-    intent: str
+    intent: str  # the classifier's best intent, even when the fallback threshold hid it
     confidence: float
+    fell_back: bool  # the patient would have got the rephrase prompt
     entities: List[Tuple[str, str]]
     detection: Detection
     langdetect: Optional[str]
@@ -96,11 +98,14 @@ async def predict(model: str, cases: List[Case]) -> List[Outcome]:
     outcomes = []
     for case in cases:
         parsed = await agent.parse_message(case.text)
+        ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+        best = ranking[0] if ranking else parsed.get("intent") or {}
         outcomes.append(
             Outcome(
                 case=case,
-                intent=(parsed.get("intent") or {}).get("name"),
-                confidence=float((parsed.get("intent") or {}).get("confidence") or 0.0),
+                intent=best.get("name"),
+                confidence=float(best.get("confidence") or 0.0),
+                fell_back=(parsed.get("intent") or {}).get("name") == FALLBACK_INTENT,
                 entities=sorted((e["entity"], str(e.get("value"))) for e in parsed.get("entities") or []),
                 detection=Detection.from_dict(parsed.get("language")),
                 langdetect=plain_langdetect(case.text),
@@ -124,6 +129,8 @@ class LanguageScores:
     examples: int = 0
     intent_accuracy: float = 0.0
     intent_macro_f1: float = 0.0
+    fallback_rate: float = 0.0
+    answered_correctly: float = 0.0
     entity_f1: float = 0.0
     langid: Dict[str, Dict[str, Optional[float]]] = field(default_factory=dict)
 
@@ -161,6 +168,9 @@ def score(outcomes: List[Outcome]) -> Dict[str, LanguageScores]:
             intent_accuracy=round(sum(g == p for g, p in zip(gold, predicted)) / len(items), 4),
             intent_macro_f1=round(f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0), 4),
             entity_f1=round(_f1(tp, fp, fn), 4),
+            fallback_rate=round(sum(o.fell_back for o in items) / len(items), 4),
+            answered_correctly=round(
+                sum(o.intent == o.case.intent and not o.fell_back for o in items) / len(items), 4),
             langid=langid,
         )
     return results
@@ -183,7 +193,11 @@ def write_reports(results: Dict[str, LanguageScores], outcomes: List[Outcome], m
          "predicted": o.intent, "confidence": round(o.confidence, 3)}
         for o in outcomes if o.intent != o.case.intent
     ]
-    payload = {"meta": meta, "results": {k: asdict(v) for k, v in results.items()}, "intent_errors": errors}
+    confidences = [
+        {"correct": o.intent == o.case.intent, "confidence": round(o.confidence, 4)} for o in outcomes
+    ]
+    payload = {"meta": meta, "results": {k: asdict(v) for k, v in results.items()},
+               "intent_errors": errors, "confidences": confidences}
     (DOCS / "evaluation.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     (DOCS / "evaluation.md").write_text(render_markdown(results, errors, meta), encoding="utf-8")
 
@@ -200,12 +214,20 @@ def render_markdown(results: Dict[str, LanguageScores], errors: List[dict], meta
         "",
         "## Intents and entities",
         "",
-        "| language | messages | intent accuracy | intent macro-F1 | entity F1 |",
-        "|---|---:|---:|---:|---:|",
+        "*intent accuracy* and *macro-F1*: the classifier's best intent; *fallback*: share of messages "
+        "under the FallbackClassifier threshold, which get the rephrase prompt with topic buttons "
+        "instead of an answer; *answered right*: the right answer without a rephrase prompt; "
+        "*entity F1*: (entity, normalised value) pairs.",
+        "",
+        "| language | messages | intent accuracy | intent macro-F1 | fallback | answered right | entity F1 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for lang in order:
         r = results[lang]
-        lines.append(f"| {lang} | {r.examples} | {pct(r.intent_accuracy)} | {r.intent_macro_f1:.3f} | {r.entity_f1:.3f} |")
+        lines.append(
+            f"| {lang} | {r.examples} | {pct(r.intent_accuracy)} | {r.intent_macro_f1:.3f} | "
+            f"{pct(r.fallback_rate)} | {pct(r.answered_correctly)} | {r.entity_f1:.3f} |"
+        )
     lines += [
         "",
         "## Language identification",

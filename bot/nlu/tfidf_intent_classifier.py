@@ -1,0 +1,72 @@
+"""Rasa intent classifier: Rasa's logistic regression on TF-IDF-weighted n-gram counts."""
+from __future__ import annotations
+
+from typing import Any, Dict, Text
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+# The fitted TfidfTransformer keeps its IDF weights as a sparse matrix, a type
+# skops does not trust by default; everything else in the pipeline is sklearn.
+TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Rasa's LogisticRegressionClassifier with sublinear TF-IDF weighting and a tunable C.
+
+    Raw counts let long messages and frequent character n-grams dominate; on our
+    held-out set TF-IDF with C=10 was about four points more accurate than Rasa's
+    plain counts with C=1 (see docs/architecture.md), at the same speed.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 10.0, "max_iter": 1000}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        name: Text,
+        model_storage: ModelStorage,
+        resource: Resource,
+    ) -> None:
+        super().__init__(config, name, model_storage, resource)
+        self.clf = make_pipeline(
+            TfidfTransformer(sublinear_tf=True),
+            LogisticRegression(
+                C=self.config["C"],
+                solver=self.config["solver"],
+                max_iter=self.config["max_iter"],
+                tol=self.config["tol"],
+                random_state=self.config["random_state"],
+                class_weight="balanced",
+            ),
+        )
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TfidfLogisticRegressionClassifier":
+        """Load the trained pipeline; fail loudly rather than answer with an untrained one."""
+        import skops.io as sio
+
+        with model_storage.read_from(resource) as model_dir:
+            path = model_dir / f"{resource.name}.skops"
+            untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+            if untrusted:
+                raise ValueError(f"Refusing to load {path.name}: unexpected types {sorted(untrusted)}")
+            component = cls(config, execution_context.node_name, model_storage, resource)
+            component.clf = sio.load(path, trusted=TRUSTED_TYPES)
+        return component

@@ -1,0 +1,39 @@
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.multilingual_tokenizer import MultilingualTokenizer
+from bot.nlu.tfidf_intent_classifier import TfidfLogisticRegressionClassifier
+
+DATA = """
+version: "3.1"
+nlu:
+- intent: ask_cost
+  examples: |
+    - how much does it cost
+    - what is the price
+    - is it expensive
+    - cuánto cuesta
+- intent: ask_recovery
+  examples: |
+    - when can I go home
+    - how long is the hospital stay
+    - recovery after surgery
+    - cuándo vuelvo a casa
+"""
+
+
+def test_trains_persists_loads_and_ranks(make_component, load_component):
+    tokenizer = make_component(MultilingualTokenizer, "tok")
+    featurizer = make_component(CountVectorsFeaturizer, "cvf")
+    data = tokenizer.process_training_data(RasaYAMLReader().reads(DATA))
+    featurizer.train(data)
+    featurizer.process_training_data(data)
+    make_component(TfidfLogisticRegressionClassifier, "clf").train(data)
+
+    classifier = load_component(TfidfLogisticRegressionClassifier, "clf")
+    message = Message({"text": "how much is the price"})
+    featurizer.process(tokenizer.process([message]))
+    classifier.process([message])
+    assert message.get("intent")["name"] == "ask_cost"
+    assert [r["name"] for r in message.get("intent_ranking")] == ["ask_cost", "ask_recovery"]
