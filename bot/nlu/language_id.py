@@ -23,7 +23,7 @@ _NOISE = re.compile(
     r"https?://\S+|www\.\S+|\S+@\S+|\b[A-Z]{2}-\d{4}-\d+\b|/[a-z_]+(\{.*\})?$",
     re.IGNORECASE,
 )
-_SMOOTHING = 0.01
+_SMOOTHING = 0.001
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +45,7 @@ class LanguageIdentifier:
     four words or more combine seeded langdetect with a word model learnt from
     our own training data, weighted by how many of the words that model knows;
     shorter ones are decided by the word model alone, and only called reliable
-    when every word is known and points to one language.
+    when at least half of the words are known and they point to one language.
     """
 
     def __init__(self, word_counts: Mapping[str, Mapping[str, int]], rules: Optional[dict] = None):
@@ -90,8 +90,8 @@ class LanguageIdentifier:
             return Detection(None, 0.0, False, "none")
         script, share = self._dominant_script(letters)
         if script != "LATIN":
-            return self._by_script(script, share, letters, words)
-        if any(self._is_vietnamese_letter(c) for c in letters):
+            return self._by_script(script, share, letters)
+        if any(self._is_vietnamese_letter(c) for c in letters if _is_latin(c)):
             return Detection("vi", 1.0, True, "script")
         if len(words) < self.rules["min_words_for_langdetect"]:
             return self._short(words)
@@ -102,21 +102,15 @@ class LanguageIdentifier:
         script, count = scripts.most_common(1)[0]
         return script, count / len(letters)
 
-    def _by_script(self, script: str, share: float, letters: list[str], words: list[str]) -> Detection:
+    def _by_script(self, script: str, share: float, letters: list[str]) -> Detection:
         for lang, chars in self.overrides.items():
             if any(c in chars for c in letters):
                 return Detection(lang, share, True, "script")
         language = self.script_languages.get(script)
-        if language is None:
-            return Detection(None, share, False, "script")
-        if language in ("ru", "ar") and len(words) >= self.rules["min_words_for_langdetect"]:
-            # Cyrillic and Arabic script are shared with unsupported languages
-            # (Ukrainian, Bulgarian, Persian, Urdu...): let langdetect veto.
-            guess = self._langdetect(" ".join(words))
-            other, p = max(guess.items(), key=lambda kv: kv[1], default=(language, 1.0))
-            if other != language and p >= 0.9:
-                return Detection(other, p, True, "langdetect")
-        return Detection(language, share, True, "script")
+        # A script names one language here; letters of its other languages
+        # (Ukrainian і/ї/є, Persian پ/چ/ژ/گ, Japanese kana) were handled above.
+        # langdetect is not asked: it takes Russian for Macedonian or Bulgarian.
+        return Detection(language, share, language is not None, "script")
 
     def _is_vietnamese_letter(self, char: str) -> bool:
         if char in self.vietnamese_letters:
@@ -162,7 +156,7 @@ class LanguageIdentifier:
         if not posterior:
             return Detection(None, 0.0, False, "model")
         lang, p = max(posterior.items(), key=lambda kv: kv[1])
-        reliable = known == len(words) and p >= self.rules["short_reliable_posterior"]
+        reliable = 2 * known >= len(words) and p >= self.rules["short_reliable_posterior"]
         return Detection(lang, p, reliable, "model")
 
     def _long(self, text: str, words: list[str]) -> Detection:
@@ -187,6 +181,10 @@ class LanguageIdentifier:
         except LangDetectException:
             return {}
         return {_langdetect_code(item.lang): item.prob for item in found}
+
+
+def _is_latin(char: str) -> bool:
+    return unicodedata.name(char, "").startswith("LATIN")
 
 
 def _langdetect_code(code: str) -> str:

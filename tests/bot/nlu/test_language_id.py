@@ -61,3 +61,12 @@ def test_detection_is_deterministic(identifier):
 def test_round_trip_through_dict(identifier):
     again = LanguageIdentifier.from_dict(identifier.to_dict())
     assert again.detect("muchas gracias") == identifier.detect("muchas gracias")
+
+
+def test_cyrillic_is_russian_even_where_langdetect_says_macedonian(identifier):
+    detection = identifier.detect("подходит ли IOCT при глиоме 3 степени?")
+    assert (detection.language, detection.reliable) == ("ru", True)
+
+
+def test_cyrillic_short_i_is_not_a_vietnamese_mark(identifier):
+    assert identifier.detect("switch to English, пожалуйста").language != "vi"
