@@ -5,12 +5,12 @@ import copy
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.core.nlg import NaturalLanguageGenerator, TemplatedNaturalLanguageGenerator
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.languages import DEFAULT_LANGUAGE, is_supported
-from bot.locales import load_catalogues
+from bot.locales import TRANSLATED, load_catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -20,18 +20,19 @@ SUGGESTION_RESPONSES = frozenset({"utter_ask_rephrase"})
 MAX_SUGGESTIONS = 4
 
 
-class LocalizedNaturalLanguageGenerator(NaturalLanguageGenerator):
+class LocalizedNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     """Picks the response variant from the catalogue of the `language` slot.
 
     Configured in endpoints.yml as `nlg: type: bot.nlg.LocalizedNaturalLanguageGenerator`.
-    English lives in the domain; the other catalogues in bot/locales/<lang>.yml.
+    English lives in the domain: Rasa's agent hands this class the domain's
+    responses when it loads a model (as it does for its own templated generator);
+    the other catalogues come from bot/locales/<lang>.yml.
     """
 
     def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None, **_: Any):
-        domain = domain or Domain.empty()
-        self.generators = {
-            language: TemplatedNaturalLanguageGenerator(responses)
-            for language, responses in load_catalogues(domain.responses).items()
+        super().__init__((domain or Domain.empty()).responses)
+        self.translations = {
+            language: TemplatedNaturalLanguageGenerator(load_catalogue(language)) for language in TRANSLATED
         }
 
     async def generate(
@@ -42,14 +43,15 @@ class LocalizedNaturalLanguageGenerator(NaturalLanguageGenerator):
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
         language = reply_language(tracker)
-        response = await self.generators[language].generate(
-            utter_action, tracker, output_channel, **kwargs
-        )
-        if response is None and language != DEFAULT_LANGUAGE:
-            logger.warning("Response %s missing in catalogue %s; using English.", utter_action, language)
-            response = await self.generators[DEFAULT_LANGUAGE].generate(
+        response = None
+        if language in self.translations:
+            response = await self.translations[language].generate(
                 utter_action, tracker, output_channel, **kwargs
             )
+            if response is None:
+                logger.warning("Response %s missing in catalogue %s; using English.", utter_action, language)
+        if response is None:
+            response = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if response is not None and utter_action in SUGGESTION_RESPONSES:
             response = with_likely_topics(response, tracker.latest_message.parse_data)
         return response

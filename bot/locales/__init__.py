@@ -11,6 +11,7 @@ from bot.languages import DEFAULT_LANGUAGE, SUPPORTED
 
 LOCALES_DIR = Path(__file__).resolve().parent
 Responses = Dict[str, List[Dict[str, Any]]]
+TRANSLATED = tuple(language for language in SUPPORTED if language != DEFAULT_LANGUAGE)
 
 
 def catalogue_path(language: str) -> Path:
@@ -30,8 +31,4 @@ def load_catalogue(language: str) -> Responses:
 
 def load_catalogues(english: Responses) -> Dict[str, Responses]:
     """All catalogues, with English taken from the domain's responses."""
-    catalogues = {DEFAULT_LANGUAGE: english}
-    for language in SUPPORTED:
-        if language != DEFAULT_LANGUAGE:
-            catalogues[language] = load_catalogue(language)
-    return catalogues
+    return {DEFAULT_LANGUAGE: english, **{language: load_catalogue(language) for language in TRANSLATED}}

@@ -51,3 +51,10 @@ def test_rephrase_prompt_offers_the_likeliest_topics_first(nlg):
 
 def test_unknown_response_gives_none(nlg):
     assert generate(nlg, "utter_does_not_exist", tracker("fr")) is None
+
+
+def test_english_follows_the_domain_rasa_hands_over_after_loading_a_model():
+    """rasa run creates the generator before the model's domain is known."""
+    nlg = LocalizedNaturalLanguageGenerator(endpoint_config=None, domain=None)
+    nlg.responses = DOMAIN.responses  # what rasa.core.agent.Agent does on load
+    assert generate(nlg, "utter_greet", tracker())["text"] == DOMAIN.responses["utter_greet"][0]["text"]

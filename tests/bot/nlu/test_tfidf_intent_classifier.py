@@ -37,3 +37,19 @@ def test_trains_persists_loads_and_ranks(make_component, load_component):
     classifier.process([message])
     assert message.get("intent")["name"] == "ask_cost"
     assert [r["name"] for r in message.get("intent_ranking")] == ["ask_cost", "ask_recovery"]
+
+
+def test_message_without_features_gets_a_low_confidence_not_an_error(make_component):
+    tokenizer = make_component(MultilingualTokenizer, "tok")
+    featurizer = make_component(CountVectorsFeaturizer, "cvf")
+    data = tokenizer.process_training_data(RasaYAMLReader().reads(DATA))
+    featurizer.train(data)
+    featurizer.process_training_data(data)
+    classifier = make_component(TfidfLogisticRegressionClassifier, "clf")
+    classifier.train(data)
+
+    messages = [Message({"text": "👍"}), Message({"text": "how much is it"})]
+    featurizer.process(tokenizer.process(messages))
+    classifier.process(messages)
+    assert messages[0].get("intent")["confidence"] < 0.6
+    assert messages[1].get("intent")["name"] == "ask_cost"
