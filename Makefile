@@ -55,7 +55,7 @@ story-test: train
 	$(RASA) test core --model models --stories tests/stories --endpoints endpoints.yml \
 	  --fail-on-prediction-errors --out results/stories --no-plot
 
-test: validate pytest story-test
+test: lint validate pytest story-test
 
 evaluate: setup
 	$(PY) -m bot.evaluation

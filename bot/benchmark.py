@@ -17,7 +17,15 @@ from pathlib import Path
 
 import requests
 
-from bot.serve import HOST, ROOT, service_env, start_action_server, start_rasa_server, stop, wait_until_ready
+from bot.serve import (
+    HOST,
+    ROOT,
+    service_env,
+    start_action_server,
+    start_rasa_server,
+    stop,
+    wait_until_ready,
+)
 
 
 def messages(count: int, seed: int = 7) -> list[str]:

@@ -165,8 +165,9 @@ def score(outcomes: List[Outcome]) -> Dict[str, LanguageScores]:
             }
         results[language] = LanguageScores(
             examples=len(items),
-            intent_accuracy=round(sum(g == p for g, p in zip(gold, predicted)) / len(items), 4),
-            intent_macro_f1=round(f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0), 4),
+            intent_accuracy=round(sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(items), 4),
+            intent_macro_f1=round(
+                f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0), 4),
             entity_f1=round(_f1(tp, fp, fn), 4),
             fallback_rate=round(sum(o.fell_back for o in items) / len(items), 4),
             answered_correctly=round(
@@ -242,11 +243,11 @@ def render_markdown(results: Dict[str, LanguageScores], errors: List[dict], meta
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for lang in order:
-        s, l = results[lang].langid["1-3 words"], results[lang].langid["4+ words"]
+        short, long = results[lang].langid["1-3 words"], results[lang].langid["4+ words"]
         lines.append(
-            f"| {lang} | {s['messages']} | {pct(s['ours'])} | {pct(s['ours_in_context'])} | "
-            f"{pct(s['switch_from_english'])} | {pct(s['plain_langdetect'])} | {l['messages']} | "
-            f"{pct(l['ours'])} | {pct(l['plain_langdetect'])} |"
+            f"| {lang} | {short['messages']} | {pct(short['ours'])} | {pct(short['ours_in_context'])} | "
+            f"{pct(short['switch_from_english'])} | {pct(short['plain_langdetect'])} | {long['messages']} | "
+            f"{pct(long['ours'])} | {pct(long['plain_langdetect'])} |"
         )
     lines += ["", f"## Misclassified test messages ({len(errors)})", "",
               "| language | message | expected | predicted | confidence |", "|---|---|---|---|---:|"]

@@ -1,25 +1,19 @@
 """Rasa graph component: detects each message's language before tokenization."""
 from __future__ import annotations
 
-import json
-import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.languages import Detection, hint_from_metadata, normalise_code, request_from_metadata
+from bot.nlu.json_state import JsonStateComponent
 from bot.nlu.language_id import LanguageIdentifier
 
-logger = logging.getLogger(__name__)
-
 LANGUAGE = "language"
-MODEL_FILE = "language_identifier.json"
 
 
 def example_language(message: Message) -> Optional[str]:
@@ -30,7 +24,7 @@ def example_language(message: Message) -> Optional[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class LanguageDetector(GraphComponent):
+class LanguageDetector(JsonStateComponent):
     """Adds `language` (language, confidence, reliable, source, hint, request) to each message.
 
     It learns word frequencies per language from the training examples, whose
@@ -39,42 +33,10 @@ class LanguageDetector(GraphComponent):
     hints from the message metadata are passed on for the reply-language policy.
     """
 
-    def __init__(
-        self,
-        model_storage: ModelStorage,
-        resource: Resource,
-        identifier: Optional[LanguageIdentifier] = None,
-    ) -> None:
-        self._model_storage = model_storage
-        self._resource = resource
-        self.identifier = identifier or LanguageIdentifier({})
+    STATE_FILE = "language_identifier.json"
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
-        return cls(model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "LanguageDetector":
-        try:
-            with model_storage.read_from(resource) as directory:
-                data = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
-        except (ValueError, FileNotFoundError):
-            logger.warning("No trained language model found; using script checks and langdetect only.")
-            return cls(model_storage, resource)
-        return cls(model_storage, resource, LanguageIdentifier.from_dict(data))
+    def use_state(self, state: Optional[Dict[str, Any]]) -> None:
+        self.identifier = LanguageIdentifier.from_dict(state or {})
 
     def train(self, training_data: TrainingData) -> Resource:
         labelled = [
@@ -82,12 +44,7 @@ class LanguageDetector(GraphComponent):
             for example in training_data.training_examples
             if example.get(TEXT) and (language := example_language(example))
         ]
-        self.identifier = LanguageIdentifier.train(labelled)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / MODEL_FILE).write_text(
-                json.dumps(self.identifier.to_dict(), ensure_ascii=False), encoding="utf-8"
-            )
-        return self._resource
+        return self.persist(LanguageIdentifier.train(labelled).to_dict())
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:

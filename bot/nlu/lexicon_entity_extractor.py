@@ -1,25 +1,20 @@
 """Rasa entity extractor: finds treatments, cancer types and languages from the synonym tables."""
 from __future__ import annotations
 
-import json
-import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.json_state import JsonStateComponent
 from bot.nlu.language_id import CJK_RANGES
 from bot.nlu.text_folding import fold, fold_with_offsets, has_latin_accents
 
-logger = logging.getLogger(__name__)
-LEXICON_FILE = "lexicon.json"
 _CJK = re.compile(f"[{CJK_RANGES}]")
 
 
@@ -62,7 +57,7 @@ class _Index:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
+class LexiconEntityExtractor(JsonStateComponent, EntityExtractorMixin):
     """Longest-match dictionary extraction that is blind to case, width and accents.
 
     Matches must start and end at word boundaries, except for CJK text, which
@@ -71,55 +66,15 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
     "trạng thái" is not "Thai"); one typed without any is matched without them.
     """
 
-    def __init__(
-        self,
-        model_storage: ModelStorage,
-        resource: Resource,
-        lexicon: Optional[Dict[str, List[str]]] = None,
-    ) -> None:
-        self._model_storage = model_storage
-        self._resource = resource
-        self._use(lexicon or {})
+    STATE_FILE = "lexicon.json"
 
-    def _use(self, lexicon: Dict[str, List[str]]) -> None:
-        self.lexicon = lexicon
-        self._accented = _Index(lexicon, keep_latin_accents=True)
-        self._plain = _Index(lexicon, keep_latin_accents=False)
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "LexiconEntityExtractor":
-        return cls(model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "LexiconEntityExtractor":
-        try:
-            with model_storage.read_from(resource) as directory:
-                lexicon = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
-        except (ValueError, FileNotFoundError):
-            logger.warning("No entity lexicon found in the model; no entities will be extracted.")
-            lexicon = {}
-        return cls(model_storage, resource, lexicon)
+    def use_state(self, state: Optional[Dict[str, List[str]]]) -> None:
+        self.lexicon = state or {}
+        self._accented = _Index(self.lexicon, keep_latin_accents=True)
+        self._plain = _Index(self.lexicon, keep_latin_accents=False)
 
     def train(self, training_data: TrainingData) -> Resource:
-        self._use(build_lexicon(training_data))
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / LEXICON_FILE).write_text(
-                json.dumps(self.lexicon, ensure_ascii=False), encoding="utf-8"
-            )
-        return self._resource
+        return self.persist(build_lexicon(training_data))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

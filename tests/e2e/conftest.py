@@ -7,7 +7,15 @@ import requests
 from rasa.shared.core.domain import Domain
 
 from bot.locales import load_catalogues
-from bot.serve import HOST, ROOT, service_env, start_action_server, start_rasa_server, stop, wait_until_ready
+from bot.serve import (
+    HOST,
+    ROOT,
+    service_env,
+    start_action_server,
+    start_rasa_server,
+    stop,
+    wait_until_ready,
+)
 
 
 def free_port() -> int:
