@@ -65,6 +65,16 @@ class Detection:
     confidence: float
     reliable: bool
     source: str
+    short: bool = False  # 1-3 words once acronyms, numbers and links are left out
+
+    @property
+    def switches_conversation(self) -> bool:
+        """Strong enough to move a running conversation to another language.
+
+        A short message only does when its script says so ("спасибо" after
+        English); "thank you" from a Chinese patient or "sip" keeps the language.
+        """
+        return self.reliable and (not self.short or self.source == "script")
 
     def as_dict(self) -> dict:
         return {
@@ -72,6 +82,7 @@ class Detection:
             "confidence": round(self.confidence, 4),
             "reliable": self.reliable,
             "source": self.source,
+            "short": self.short,
         }
 
     @classmethod
@@ -83,6 +94,7 @@ class Detection:
             confidence=float(data.get("confidence") or 0.0),
             reliable=bool(data.get("reliable")),
             source=str(data.get("source") or "none"),
+            short=bool(data.get("short")),
         )
 
 
@@ -106,7 +118,9 @@ def choose_reply_language(
 
     - an explicit request for a supported language wins and sticks;
     - otherwise a chosen language sticks;
-    - otherwise a reliable detection of a supported language switches;
+    - otherwise a reliable detection of a supported language sets the language of a
+      new conversation, and switches a running one unless the message is short
+      and only its words (not its script) point to the language;
     - otherwise (short, ambiguous, unsupported) the conversation keeps its language,
       and a new conversation starts in the channel's locale hint, the detector's
       best guess or English.
@@ -123,7 +137,9 @@ def choose_reply_language(
     )
     if current and explicit:
         return ReplyLanguage(current, True, unsupported)
-    if detection.reliable and is_supported(detection.language):
+    if is_supported(detection.language) and (
+        detection.switches_conversation or (detection.reliable and not current)
+    ):
         return ReplyLanguage(detection.language, False)
     return ReplyLanguage(current or _first_language(hint, detection), False, unsupported)
 

@@ -5,6 +5,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
@@ -85,6 +86,10 @@ class LanguageIdentifier:
     # ---- detection ------------------------------------------------------
     def detect(self, text: str) -> Detection:
         words = self.words(text)
+        detection = self._detect(words)
+        return replace(detection, short=len(words) < self.rules["min_words_for_langdetect"])
+
+    def _detect(self, words: list[str]) -> Detection:
         letters = [c for w in words for c in w if c.isalpha()]
         if not letters:
             return Detection(None, 0.0, False, "none")

@@ -63,3 +63,16 @@ def test_new_conversation_starts_from_hint_then_guess_then_english():
     assert choose_reply_language(None, False, UNSURE_ES).language == "es"
     assert choose_reply_language(None, False, NOTHING).language == "en"
     assert choose_reply_language(None, False, GERMAN).language == "en"
+
+
+SHORT_ES_WORDS = Detection("es", 0.99, True, "model", short=True)
+SHORT_RU_SCRIPT = Detection("ru", 1.0, True, "script", short=True)
+
+
+def test_short_message_whose_words_point_elsewhere_starts_but_does_not_switch():
+    assert choose_reply_language(None, False, SHORT_ES_WORDS).language == "es"
+    assert choose_reply_language("zh", False, SHORT_ES_WORDS).language == "zh"
+
+
+def test_short_message_in_another_script_switches():
+    assert choose_reply_language("en", False, SHORT_RU_SCRIPT).language == "ru"

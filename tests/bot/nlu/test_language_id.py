@@ -70,3 +70,8 @@ def test_cyrillic_is_russian_even_where_langdetect_says_macedonian(identifier):
 
 def test_cyrillic_short_i_is_not_a_vietnamese_mark(identifier):
     assert identifier.detect("switch to English, пожалуйста").language != "vi"
+
+
+def test_length_is_counted_without_acronyms(identifier):
+    assert identifier.detect("IORT IOCT BCNU gracias").short is True
+    assert identifier.detect("how long does it take").short is False
