@@ -20,6 +20,7 @@ import requests
 from bot.serve import (
     HOST,
     ROOT,
+    free_port,
     service_env,
     start_action_server,
     start_rasa_server,
@@ -58,7 +59,7 @@ def main() -> None:
     model = max((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp)
-        rasa_port, action_port = 5905, 5955
+        rasa_port, action_port = free_port(), free_port()
         env = service_env(action_port, run / "tracker.db")
         actions = start_action_server(action_port, env, run / "actions.log")
         started = time.monotonic()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,13 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
 
 
 def service_env(action_port: int, tracker_db: Path) -> Dict[str, str]:

@@ -1,5 +1,4 @@
 """Start the real action server and Rasa server (trained model) on loopback for the session."""
-import socket
 from pathlib import Path
 
 import pytest
@@ -10,18 +9,13 @@ from bot.locales import load_catalogues
 from bot.serve import (
     HOST,
     ROOT,
+    free_port,
     service_env,
     start_action_server,
     start_rasa_server,
     stop,
     wait_until_ready,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def latest_model() -> Path:
