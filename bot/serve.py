@@ -99,6 +99,8 @@ def main() -> int:
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
     parser.add_argument("--model", type=Path, default=ROOT / "models")
     args = parser.parse_args()
+    # `kill` (SIGTERM) must stop the servers too, not only Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     run_dir = ROOT / "run"
     run_dir.mkdir(exist_ok=True)
     env = service_env(args.action_port, run_dir / "tracker.db")
