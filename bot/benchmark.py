@@ -17,16 +17,7 @@ from pathlib import Path
 
 import requests
 
-from bot.serve import (
-    HOST,
-    ROOT,
-    free_port,
-    service_env,
-    start_action_server,
-    start_rasa_server,
-    stop,
-    wait_until_ready,
-)
+from bot.serve import ROOT, latest_model, running_assistant
 
 
 def messages(count: int, seed: int = 7) -> list[str]:
@@ -56,27 +47,19 @@ def main() -> None:
     parser.add_argument("--per-conversation", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=10)
     args = parser.parse_args()
-    model = max((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    model = latest_model()
+    texts = messages(args.warmup + args.messages)
     with tempfile.TemporaryDirectory() as tmp:
-        run = Path(tmp)
-        rasa_port, action_port = free_port(), free_port()
-        env = service_env(action_port, run / "tracker.db")
-        actions = start_action_server(action_port, env, run / "actions.log")
         started = time.monotonic()
-        rasa = start_rasa_server(rasa_port, env, model, run / "rasa.log")
-        try:
-            wait_until_ready(f"http://{HOST}:{action_port}/health", actions)
-            wait_until_ready(f"http://{HOST}:{rasa_port}/", rasa)
+        with running_assistant(Path(tmp), model) as assistant:
             load_seconds = time.monotonic() - started
-            url = f"http://{HOST}:{rasa_port}/webhooks/rest/webhook"
             session = requests.Session()
             latencies, errors = [], 0
-            texts = messages(args.warmup + args.messages)
             for i, text in enumerate(texts):
                 sender = f"bench-{i // args.per_conversation}"
                 t0 = time.perf_counter()
                 try:
-                    response = session.post(url, json={"sender": sender, "message": text}, timeout=30)
+                    response = session.post(assistant.webhook, json={"sender": sender, "message": text}, timeout=30)
                     ok = response.status_code == 200 and response.json()
                 except requests.RequestException:
                     ok = False
@@ -84,9 +67,7 @@ def main() -> None:
                 if i >= args.warmup:
                     latencies.append(elapsed)
                     errors += not ok
-            memory = resident_mb(rasa.pid)
-        finally:
-            stop(rasa, actions)
+            memory = resident_mb(assistant.rasa.pid)
     print(f"model: {model.name}")
     print(f"server start (model load): {load_seconds:.1f} s")
     print(f"messages: {len(latencies)}, errors: {errors}")

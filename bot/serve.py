@@ -11,14 +11,24 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 VENV_BIN = Path(sys.executable).parent
+
+
+def latest_model() -> Path:
+    """The newest trained model in models/ (what `rasa run --model models` would load)."""
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise FileNotFoundError("No trained model in models/: run `make train`.")
+    return models[-1]
 
 
 def free_port() -> int:
@@ -93,6 +103,38 @@ def stop(*processes: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+@dataclass
+class Assistant:
+    """Both servers, running; `webhook` is the REST channel's URL."""
+
+    webhook: str
+    rasa: subprocess.Popen
+    actions: subprocess.Popen
+
+    def running(self) -> bool:
+        return self.rasa.poll() is None and self.actions.poll() is None
+
+
+@contextmanager
+def running_assistant(
+    run_dir: Path, model: Path, rasa_port: Optional[int] = None, action_port: Optional[int] = None
+) -> Iterator[Assistant]:
+    """Start the action server and the Rasa server on loopback, wait until both answer, stop them after.
+
+    Logs go to run_dir/rasa.log and run_dir/actions.log, conversations to run_dir/tracker.db.
+    """
+    rasa_port, action_port = rasa_port or free_port(), action_port or free_port()
+    env = service_env(action_port, run_dir / "tracker.db")
+    actions = start_action_server(action_port, env, run_dir / "actions.log")
+    rasa = start_rasa_server(rasa_port, env, model, run_dir / "rasa.log")
+    try:
+        wait_until_ready(f"http://{HOST}:{action_port}/health", actions)
+        wait_until_ready(f"http://{HOST}:{rasa_port}/", rasa)
+        yield Assistant(f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", rasa, actions)
+    finally:
+        stop(rasa, actions)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
@@ -103,21 +145,14 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     run_dir = ROOT / "run"
     run_dir.mkdir(exist_ok=True)
-    env = service_env(args.action_port, run_dir / "tracker.db")
-    actions = start_action_server(args.action_port, env, run_dir / "actions.log")
-    rasa = start_rasa_server(args.port, env, args.model, run_dir / "rasa.log")
     try:
-        wait_until_ready(f"http://{HOST}:{args.action_port}/health", actions)
-        wait_until_ready(f"http://{HOST}:{args.port}/", rasa)
-        print(f"Assistant ready: POST http://{HOST}:{args.port}/webhooks/rest/webhook "
-              f"(logs in {run_dir}). Ctrl-C stops it.", flush=True)
-        while rasa.poll() is None and actions.poll() is None:
-            time.sleep(1)
-        return 1
+        with running_assistant(run_dir, args.model, args.port, args.action_port) as assistant:
+            print(f"Assistant ready: POST {assistant.webhook} (logs in {run_dir}). Ctrl-C stops it.", flush=True)
+            while assistant.running():
+                time.sleep(1)
+            return 1
     except KeyboardInterrupt:
         return 0
-    finally:
-        stop(rasa, actions)
 
 
 if __name__ == "__main__":
