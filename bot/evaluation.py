@@ -252,7 +252,7 @@ def render_markdown(results: Dict[str, LanguageScores], errors: List[dict], meta
             f"{pct(short['first_message'])} | {pct(short['plain_langdetect'])} | {long['messages']} | "
             f"{pct(long['ours'])} | {pct(long['plain_langdetect'])} |"
         )
-    lines += ["", "## Targets (issue 2)", ""] + render_targets(results)
+    lines += ["", "## Targets (issue 2)", ""] + render_targets(results) + [""] + render_confusions(errors)
     lines += [
         "",
         "How blind the test set is: the helpers who wrote each language's first training data also wrote its "
@@ -267,6 +267,19 @@ def render_markdown(results: Dict[str, LanguageScores], errors: List[dict], meta
         text = e["text"].replace("|", "\\|")
         lines.append(f"| {e['language']} | {text} | {e['expected']} | {e['predicted']} | {e['confidence']:.2f} |")
     return "\n".join(lines) + "\n"
+
+
+def render_confusions(errors: List[dict], per_language: int = 3) -> List[str]:
+    """Why accuracy falls short: the most frequent expected -> predicted pairs per language."""
+    from collections import Counter
+
+    lines = ["Most frequent confusions (expected → predicted, count):", ""]
+    for lang in SUPPORTED:
+        pairs = Counter((e["expected"], e["predicted"]) for e in errors if e["language"] == lang)
+        if pairs:
+            top = "; ".join(f"{a} → {b} ({n})" for (a, b), n in pairs.most_common(per_language))
+            lines.append(f"- {lang}: {top}")
+    return lines
 
 
 def render_targets(results: Dict[str, LanguageScores]) -> List[str]:

@@ -53,6 +53,11 @@ class LanguageIdentifier:
         self.rules = rules or load_rules()
         self.word_counts = {lang: dict(c) for lang, c in word_counts.items()}
         self.totals = {lang: sum(c.values()) or 1 for lang, c in self.word_counts.items()}
+        self.bare_counts: dict[str, Counter] = {}  # the same words without accents
+        for lang, counts in self.word_counts.items():
+            bare = self.bare_counts[lang] = Counter()
+            for word, n in counts.items():
+                bare[_strip_accents(word)] += n
         self.neutral = {t.casefold() for t in self.rules["neutral_terms"]}
         self.script_languages = self.rules["scripts"]
         self.overrides = {lang: set(chars) for lang, chars in self.rules["script_overrides"].items()}
@@ -150,10 +155,10 @@ class LanguageIdentifier:
         if not rates:  # a patient who dropped the accents
             bare = _strip_accents(word)
             rates = {
-                lang: sum(n for w, n in counts.items() if _strip_accents(w) == bare) / self.totals[lang]
-                for lang, counts in self.word_counts.items()
+                lang: counts[bare] / self.totals[lang]
+                for lang, counts in self.bare_counts.items()
+                if bare in counts
             }
-            rates = {lang: r for lang, r in rates.items() if r > 0}
         return rates
 
     def _short(self, words: list[str]) -> Detection:
@@ -167,7 +172,7 @@ class LanguageIdentifier:
     def _long(self, text: str, words: list[str]) -> Detection:
         posterior, known = self._word_posterior(words)
         coverage = known / len(words)
-        guess = self._langdetect(text)
+        guess = self._langdetect(text) if coverage < 1 else {}  # it would weigh nothing
         scores: dict[str, float] = defaultdict(float)
         for lang, p in posterior.items():
             scores[lang] += coverage * p
