@@ -259,7 +259,8 @@ def render_markdown(results: Dict[str, LanguageScores], errors: List[dict], meta
         "test set, and some then widened the training vocabulary after seeing their own first scores (never "
         "copying test sentences); later, `check_nlu_data` printed a few dozen short test phrases (\"yup\", "
         "\"merci bien\") when new training lines collided with them, and those lines were reworded. Treat the "
-        "figures as slightly optimistic.",
+        "figures as optimistic: cross-validation over the training data gives far less "
+        "(docs/evaluation-notes.md).",
     ]
     lines += ["", f"## Misclassified test messages ({len(errors)})", "",
               "| language | message | expected | predicted | confidence |", "|---|---|---|---|---:|"]
