@@ -12,23 +12,27 @@ from bot.languages import Detection, choose_reply_language, normalise_code
 CHANGE_LANGUAGE_INTENT = "change_language"
 
 
+def _detected(message: Dict[Text, Any]) -> Dict[Text, Any]:
+    """The `language` the NLU pipeline added to the parse data (see bot/nlu/language_detector.py)."""
+    detected = message.get("language")
+    return detected if isinstance(detected, dict) else {}
+
+
+def _intent(message: Dict[Text, Any]) -> Optional[Text]:
+    return (message.get("intent") or {}).get("name")
+
+
 def requested_language(message: Dict[Text, Any]) -> Optional[str]:
     """A language the patient asked for in this message, or picked in the channel."""
-    detected = message.get("language") or {}
-    picked = normalise_code(detected.get("request")) if isinstance(detected, dict) else None
-    if picked:
+    picked = normalise_code(_detected(message).get("request"))
+    if picked or _intent(message) != CHANGE_LANGUAGE_INTENT:
         return picked
-    if (message.get("intent") or {}).get("name") != CHANGE_LANGUAGE_INTENT:
-        return None
     named = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "language"]
     return normalise_code(named[-1]) if named else None
 
 
 def asked_for_language(message: Dict[Text, Any]) -> bool:
-    detected = message.get("language") or {}
-    return (message.get("intent") or {}).get("name") == CHANGE_LANGUAGE_INTENT or bool(
-        isinstance(detected, dict) and detected.get("request")
-    )
+    return _intent(message) == CHANGE_LANGUAGE_INTENT or bool(_detected(message).get("request"))
 
 
 class ActionSetLanguage(Action):
@@ -45,13 +49,13 @@ class ActionSetLanguage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
-        detected = message.get("language") or {}
+        detected = _detected(message)
         requested = requested_language(message)
         decision = choose_reply_language(
             current=tracker.get_slot("language"),
             explicit=bool(tracker.get_slot("language_explicit")),
             detection=Detection.from_dict(detected),
-            hint=detected.get("hint") if isinstance(detected, dict) else None,
+            hint=detected.get("hint"),
             requested=requested,
         )
         events = []

@@ -18,6 +18,7 @@ from bot.languages import SUPPORTED, Detection
 
 RULES_PATH = Path(__file__).with_name("language_rules.yml")
 CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 # A CJK character is a word by itself; other words are runs of letters.
 _WORD = re.compile(rf"[{CJK_RANGES}]|(?:(?![{CJK_RANGES}])[^\W\d_])+", re.UNICODE)
 _NOISE = re.compile(
@@ -181,7 +182,8 @@ class LanguageIdentifier:
         if not scores:
             return Detection(None, 0.0, False, "langdetect")
         lang, p = max(scores.items(), key=lambda kv: kv[1])
-        return Detection(lang, p, p >= self.rules["long_reliable_posterior"], "model+langdetect")
+        source = "model+langdetect" if guess else "model"
+        return Detection(lang, p, p >= self.rules["long_reliable_posterior"], source)
 
     @staticmethod
     def _langdetect(text: str) -> dict[str, float]:

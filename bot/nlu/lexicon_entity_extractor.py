@@ -12,10 +12,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.json_state import JsonStateComponent
-from bot.nlu.language_id import CJK_RANGES
+from bot.nlu.language_id import CJK_CHAR as _CJK
 from bot.nlu.text_folding import fold, fold_with_offsets, has_latin_accents
-
-_CJK = re.compile(f"[{CJK_RANGES}]")
 
 
 def build_lexicon(training_data: TrainingData) -> Dict[str, List[str]]:

@@ -14,13 +14,12 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.language_id import CJK_RANGES
+from bot.nlu.language_id import CJK_CHAR as _CJK
 
 # spaCy's own rules for these; "xx" (multi-language rules) for the rest. spaCy's
 # "zh" splits Latin words into letters and its "vi" keeps punctuation on words,
 # so Chinese and Vietnamese use "xx" and CJK characters become tokens of their own.
 SPACY_LANGUAGES = frozenset({"en", "ru", "ar", "es", "fr", "id"})
-_CJK = re.compile(f"[{CJK_RANGES}]")
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 

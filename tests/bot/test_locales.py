@@ -47,14 +47,12 @@ def test_unsupported_language_note_is_english_everywhere(language):
     assert all(NATIVE_NAMES[code] in text for code in SUPPORTED)
 
 
-FORBIDDEN = {
-    "en": [r"no side effects", r"\bcures?\b", r"guarantee"],
-}
+PROMISES = (r"no side effects", r"\bcures?\b", r"guarantee")
 
 
 def test_english_answers_never_promise_a_cure_or_no_side_effects():
     for name, variants in DOMAIN.responses.items():
         text = variants[0]["text"].lower()
-        for pattern in FORBIDDEN["en"]:
+        for pattern in PROMISES:
             if re.search(pattern, text):
                 assert "not a cure" in text, f"{name} matches {pattern!r}"
