@@ -46,7 +46,7 @@ run: train
 	$(PY) -m bot.serve
 
 validate: setup
-	$(RASA) data validate $(RASA_FILES) --fail-on-warnings
+	$(PY) -m bot.tools.validate
 
 pytest: train
 	$(PY) -m pytest

@@ -1,4 +1,4 @@
-"""Start the action server and the Rasa server on loopback, and wait until they answer.
+"""Start the assistant on loopback (consultation API, delivery worker, action server, Rasa) and wait until it answers.
 
 `python -m bot.serve` is what `make run` calls; the end-to-end tests use the same functions.
 """
@@ -38,17 +38,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def service_env(action_port: int, tracker_db: Path) -> Dict[str, str]:
-    """Environment for both servers: loopback only, a local SQLite tracker store."""
+def service_env(action_port: int, run_dir: Path, api_port: int) -> Dict[str, str]:
+    """Environment for all services: loopback only, SQLite files in run_dir, our consultation API."""
     env = dict(os.environ)
     env["ACTION_SERVER_URL"] = f"http://{HOST}:{action_port}/webhook"
     env["TRACKER_DB_DIALECT"] = "sqlite"
-    env["TRACKER_DB"] = str(tracker_db)
+    env["TRACKER_DB"] = str(run_dir / "tracker.db")
     env["SANIC_HOST"] = HOST
+    env.setdefault("CONSULTATION_API_URL", f"http://{HOST}:{api_port}")
+    env.setdefault("CONSULTATION_API_PUBLIC_URL", f"http://{HOST}:{api_port}")
+    env.setdefault("CONSULTATION_API_DB_URL", f"sqlite:///{run_dir / 'consultations.sqlite3'}")
+    env.setdefault("CONSULTATION_API_STORAGE", str(run_dir / "consultation-documents"))
+    env.setdefault("CONSULTATION_OUTBOX", str(run_dir / "outbox.sqlite3"))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
+
+
+def start_consultation_api(port: int, env: Dict[str, str], log: Optional[Path] = None) -> subprocess.Popen:
+    command = [str(VENV_BIN / "python"), "-m", "bot.consultation_api", "--host", HOST, "--port", str(port)]
+    return _start(command, env, log)
+
+
+def start_delivery_worker(env: Dict[str, str], log: Optional[Path] = None, interval: float = 10.0) -> subprocess.Popen:
+    command = [str(VENV_BIN / "python"), "-m", "actions.consultation.delivery", "--interval", str(interval)]
+    return _start(command, env, log)
 
 
 def start_action_server(port: int, env: Dict[str, str], log: Optional[Path] = None) -> subprocess.Popen:
@@ -105,40 +120,58 @@ def stop(*processes: subprocess.Popen) -> None:
 
 @dataclass
 class Assistant:
-    """Both servers, running; `webhook` is the REST channel's URL."""
+    """All services, running; `webhook` is the REST channel's URL, `api` the consultation API's."""
 
     webhook: str
-    rasa: subprocess.Popen
-    actions: subprocess.Popen
+    api: str
+    processes: List[subprocess.Popen]
+    env: Dict[str, str]
+
+    @property
+    def rasa(self) -> subprocess.Popen:
+        return self.processes[0]
 
     def running(self) -> bool:
-        return self.rasa.poll() is None and self.actions.poll() is None
+        return all(process.poll() is None for process in self.processes)
 
 
 @contextmanager
 def running_assistant(
-    run_dir: Path, model: Path, rasa_port: Optional[int] = None, action_port: Optional[int] = None
+    run_dir: Path,
+    model: Path,
+    rasa_port: Optional[int] = None,
+    action_port: Optional[int] = None,
+    api_port: Optional[int] = None,
+    delivery_interval: float = 10.0,
 ) -> Iterator[Assistant]:
-    """Start the action server and the Rasa server on loopback, wait until both answer, stop them after.
+    """Start the consultation API, the delivery worker, the action server and Rasa on loopback; stop them after.
 
-    Logs go to run_dir/rasa.log and run_dir/actions.log, conversations to run_dir/tracker.db.
+    Logs go to run_dir/*.log, conversations to run_dir/tracker.db, consultation requests to
+    run_dir/consultations.sqlite3 (unless CONSULTATION_API_URL points at another API).
     """
-    rasa_port, action_port = rasa_port or free_port(), action_port or free_port()
-    env = service_env(action_port, run_dir / "tracker.db")
+    rasa_port, action_port, api_port = rasa_port or free_port(), action_port or free_port(), api_port or free_port()
+    env = service_env(action_port, run_dir, api_port)
+    api = start_consultation_api(api_port, env, run_dir / "consultation-api.log")
+    worker = start_delivery_worker(env, run_dir / "delivery.log", delivery_interval)
     actions = start_action_server(action_port, env, run_dir / "actions.log")
     rasa = start_rasa_server(rasa_port, env, model, run_dir / "rasa.log")
+    processes = [rasa, actions, worker, api]
     try:
+        wait_until_ready(f"http://{HOST}:{api_port}/health", api)
         wait_until_ready(f"http://{HOST}:{action_port}/health", actions)
         wait_until_ready(f"http://{HOST}:{rasa_port}/", rasa)
-        yield Assistant(f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", rasa, actions)
+        yield Assistant(
+            f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", env["CONSULTATION_API_URL"], processes, env
+        )
     finally:
-        stop(rasa, actions)
+        stop(*processes)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("CONSULTATION_API_PORT", 5056)))
     parser.add_argument("--model", type=Path, default=ROOT / "models")
     args = parser.parse_args()
     # `kill` (SIGTERM) must stop the servers too, not only Ctrl-C.
@@ -146,8 +179,9 @@ def main() -> int:
     run_dir = ROOT / "run"
     run_dir.mkdir(exist_ok=True)
     try:
-        with running_assistant(run_dir, args.model, args.port, args.action_port) as assistant:
-            print(f"Assistant ready: POST {assistant.webhook} (logs in {run_dir}). Ctrl-C stops it.", flush=True)
+        with running_assistant(run_dir, args.model, args.port, args.action_port, args.api_port) as assistant:
+            print(f"Assistant ready: POST {assistant.webhook}; consultation API {assistant.api}"
+                  f" (logs in {run_dir}). Ctrl-C stops it.", flush=True)
             while assistant.running():
                 time.sleep(1)
             return 1

@@ -1,10 +1,18 @@
-"""Start the real action server and Rasa server (trained model) on loopback for the session."""
+"""Start the real services (consultation API, delivery worker, action server, Rasa with the trained model) once."""
+import re
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 import requests
 from rasa.shared.core.domain import Domain
 
 from bot.locales import load_catalogues
 from bot.serve import ROOT, latest_model, running_assistant
+
+# The delivery worker looks for pending requests this often during the tests.
+DELIVERY_INTERVAL = 1.0
 
 
 class Patient:
@@ -23,21 +31,58 @@ class Patient:
 
 
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("assistant")
+def run_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("assistant")
+
+
+@pytest.fixture(scope="session")
+def assistant(run_dir):
     try:
-        with running_assistant(run_dir, latest_model()) as running:
-            yield running.webhook
+        with running_assistant(run_dir, latest_model(), delivery_interval=DELIVERY_INTERVAL) as running:
+            yield running
     except Exception:
-        print((run_dir / "rasa.log").read_text(errors="replace")[-5000:])
+        for log in sorted(run_dir.glob("*.log")):
+            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
         raise
 
 
 @pytest.fixture
 def patient(assistant, request):
-    return Patient(assistant, f"test-{request.node.name}")
+    return Patient(assistant.webhook, f"test-{request.node.name}")
 
 
 @pytest.fixture(scope="session")
 def catalogues():
     return load_catalogues(Domain.load(str(ROOT / "bot" / "domain")).responses)
+
+
+@pytest.fixture
+def consultations(assistant):
+    """The consultation requests stored by the API, as rows (dicts)."""
+    database = assistant.env["CONSULTATION_API_DB_URL"].removeprefix("sqlite:///")
+
+    def rows(conversation_id: str) -> list:
+        with closing(sqlite3.connect(database)) as db:
+            db.row_factory = sqlite3.Row
+            found = db.execute("SELECT * FROM consultations WHERE conversation_id = ?", (conversation_id,))
+            return [dict(row) for row in found.fetchall()]
+
+    return rows
+
+
+def pattern_of(template: str) -> re.Pattern:
+    """A response text with its {variables} as wildcards."""
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    return re.compile(regex + r"\Z", re.S)
+
+
+@pytest.fixture(scope="session")
+def says_response(catalogues):
+    """says_response(reply_text, language, response) -> the variables' values when it is that response, else None."""
+
+    def match(text: str, language: str, response: str):
+        found = pattern_of(catalogues[language][response][0]["text"]).match(text or "")
+        return found.groupdict() if found else None
+
+    return match

@@ -1,0 +1,1 @@
+"""The consultation hand-off: form, qualification, delivery to the consultation API, status, hand-off to a person."""
