@@ -86,3 +86,23 @@ def says_response(catalogues):
         return found.groupdict() if found else None
 
     return match
+
+
+@pytest.fixture(scope="session")
+def expect(says_response):
+    """expect(patient, [(message, [response, ...]), ...], language): every message gets exactly those responses.
+
+    Returns the values of the responses' variables ({reference}, {url} ...)."""
+
+    def talk(patient: Patient, steps, language: str = "en") -> dict:
+        found = {}
+        for message, responses in steps:
+            replies = [reply.get("text") for reply in patient.says(message)]
+            assert len(replies) == len(responses), (message, replies)
+            for text, response in zip(replies, responses, strict=True):
+                variables = says_response(text, language, response)
+                assert variables is not None, f"{message!r}: expected {response}, got {text!r}"
+                found.update(variables)
+        return found
+
+    return talk

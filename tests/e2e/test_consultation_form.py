@@ -10,23 +10,10 @@ from bot.languages import SUPPORTED
 CONVERSATIONS = yaml.safe_load(Path(__file__).with_name("consultations.yml").read_text(encoding="utf-8"))
 
 
-def talk(patient, says_response, language, steps):
-    """Send each message; every reply must be the expected response (variables aside). Returns their variables."""
-    found = {}
-    for message, expected in steps:
-        replies = [reply.get("text") for reply in patient.says(message)]
-        assert len(replies) == len(expected), (message, replies)
-        for text, response in zip(replies, expected):
-            variables = says_response(text, language, response)
-            assert variables is not None, f"{message!r}: expected {response}, got {text!r}"
-            found.update(variables)
-    return found
-
-
 @pytest.mark.parametrize("language", SUPPORTED)
-def test_the_whole_form_ends_with_one_stored_request(patient, says_response, consultations, language):
+def test_the_whole_form_ends_with_one_stored_request(patient, expect, consultations, language):
     conversation = CONVERSATIONS[language]
-    variables = talk(patient, says_response, language, conversation["steps"])
+    variables = expect(patient, conversation["steps"], language)
     [record] = consultations(patient.sender)
     assert variables["reference"] == record["reference"]
     assert record["reference"].startswith("PH-")

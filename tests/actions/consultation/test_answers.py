@@ -37,7 +37,7 @@ def test_each_question_has_one_button_per_option_in_every_language(question):
 def test_every_button_title_means_its_own_option(language):
     for question in choice_questions():
         titles = [b["title"] for b in CATALOGUES[language][f"utter_ask_{question}"][0]["buttons"]]
-        for option, title in zip(options(question), titles):
+        for option, title in zip(options(question), titles, strict=True):
             assert resolve_choice(question, title, titles) == option, (language, question, title)
 
 
