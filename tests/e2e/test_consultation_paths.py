@@ -124,3 +124,23 @@ def test_api_down_at_submission_is_delivered_once_when_it_is_back(patient, expec
         time.sleep(1)
     assert len(consultations(patient.sender)) == 1
     expect(patient, [("any news on my request?", ["utter_consultation_status_received"])])
+
+
+def test_what_the_chat_already_told_is_not_asked_again(patient, expect, consultations):
+    expect(patient, [("Can IORT be used for my breast cancer?", ["utter_iort_eligibility"])])
+    expect(patient, TO_CONTACT + [
+        ("ana.costa@example.pt", ["utter_ask_treatment_stage"]),  # no cancer type, no treatment of interest
+        ("1", ["utter_ask_reports_available"]),
+        ("2", ["utter_ask_case_description"]),
+        ("Found in October.", ["utter_ask_review"]),
+        ("1", ["utter_consultation_sent", "utter_consultation_upload_link"]),
+    ])
+    [record] = consultations(patient.sender)
+    assert (record["cancer_type"], record["interest"]) == ("breast", "iort")
+
+
+def test_after_an_emergency_the_urgent_care_advice_comes_first(patient, expect, consultations):
+    expect(patient, [("I'm bleeding a lot from the wound and feel dizzy", ["utter_emergency"])])
+    expect(patient, TO_CONTACT + REST + [
+        ("1", ["utter_emergency", "utter_consultation_sent", "utter_consultation_upload_link"])])
+    assert len(consultations(patient.sender)) == 1
