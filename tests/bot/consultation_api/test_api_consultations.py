@@ -122,8 +122,9 @@ def test_malformed_idempotency_key(api, make_body, key):
     assert response.json()["error"]["code"] == "idempotency_key_invalid"
 
 
-def test_longest_allowed_key_works(api, make_body):
-    assert api.create_consultation(make_body(), "k.-_:" + "a" * 123).status_code == 201
+def test_longest_allowed_key_works(api, make_body, new_key):
+    key = new_key()
+    assert api.create_consultation(make_body(), (key + ".-_:" + "a" * 128)[:128]).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -278,6 +279,15 @@ def test_a_body_over_one_megabyte_gets_413(api, make_body):
     response = api.create_consultation(body)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_messaging_contact_with_its_app(api, make_body):
+    body = make_body(contact={"kind": "messaging", "value": "+20 100 123 4567", "app": "whatsapp"})
+    reference = api.create_consultation(body).json()["reference"]
+    [row] = rows_for(api, body["conversation_id"])
+    assert row.contact_kind == "messaging" and row.contact_app == "whatsapp" and row.contact_value == "+201001234567"
+    proof = api.post(f"/v1/consultations/{reference}/status", {"contact": "+201001234567"})
+    assert proof.status_code == 200
 
 
 def test_unicode_in_every_language_is_stored(api, make_body):

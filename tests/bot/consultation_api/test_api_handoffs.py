@@ -32,12 +32,12 @@ def test_a_handoff_creates_an_open_ticket(api, new_key):
 
 
 def test_a_handoff_is_idempotent(api, new_key):
-    key, body = new_key(), handoff(conversation_id="tg-idempotent")
+    key, body = new_key(), handoff(conversation_id=new_key())
     first = api.post("/v1/handoffs", body, key=key)
     second = api.post("/v1/handoffs", body, key=key)
     assert second.status_code == 201 and second.content == first.content
     assert second.headers["Idempotent-Replayed"] == "true"
-    assert len(api.query("SELECT id FROM handoffs WHERE conversation_id = 'tg-idempotent'")) == 1
+    assert len(api.query("SELECT id FROM handoffs WHERE conversation_id = :c", c=body["conversation_id"])) == 1
     reused = api.post("/v1/handoffs", handoff(conversation_id="tg-other"), key=key)
     assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
 

@@ -1,6 +1,7 @@
 """Service-wide behaviour: health, unknown routes and methods, the OpenAPI document, production settings."""
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -114,7 +115,7 @@ def test_production_refuses_to_start_with_an_unsafe_token(tmp_path, token, reaso
     result = run_server_briefly(overrides, tmp_path)
     assert result.returncode != 0
     assert reason in result.stderr
-    assert not (tmp_path / "p.sqlite3").exists()
+    assert not (tmp_path / "p.sqlite3").exists()  # refused before touching the database
 
 
 def test_production_starts_with_a_long_secret_token(launch, tmp_path):
@@ -127,14 +128,24 @@ def test_production_starts_with_a_long_secret_token(launch, tmp_path):
                            headers={"Authorization": "Bearer local-dev-consultation-token"}).status_code == 401
 
 
+def test_a_database_of_an_older_schema_is_refused_at_start(tmp_path):
+    with sqlite3.connect(tmp_path / "p.sqlite3") as connection:
+        connection.execute("CREATE TABLE handoffs (id INTEGER PRIMARY KEY, ticket VARCHAR(32))")
+    result = run_server_briefly({}, tmp_path)
+    assert result.returncode != 0
+    assert "table handoffs lacks column(s) status" in result.stderr
+
+
 def test_an_invalid_setting_is_reported(tmp_path):
     result = run_server_briefly({"CONSULTATION_API_MAX_UPLOAD_MB": "lots"}, tmp_path)
     assert result.returncode != 0 and "CONSULTATION_API_MAX_UPLOAD_MB" in result.stderr
 
 
-def test_an_unexpected_failure_is_a_bare_500_and_its_log_line_holds_no_patient_data(launch, make_body, new_key):
+def test_an_unexpected_failure_is_a_bare_500_and_its_log_line_holds_no_patient_data(
+    launch, make_body, new_key, tmp_path
+):
     """Break a server's database on purpose: the client gets `internal_error`, the log only the exception type."""
-    server = launch()
+    server = launch(CONSULTATION_API_DB_URL=f"sqlite:///{tmp_path / 'broken.sqlite3'}")
     body = make_body(patient={"relation": "self", "name": "Ottoline Fairweather", "age": 40, "country": "Peru"})
     reference = server.create_consultation(body).json()["reference"]
     link = server.upload_link(reference)

@@ -72,6 +72,7 @@ def test_parse_rfc3339(value, expected):
     ("phone", "0049 30 12345678", "+493012345678"),
     ("phone", "+86 138 0013 8000", "+8613800138000"),
     ("messaging", " @Some_User ", "@some_user"),
+    ("messaging", "+20 100 123 4567", "+201001234567"),
 ])
 def test_normalise_contact(kind, value, stored):
     assert normalise_contact(kind, value) == stored
