@@ -1,9 +1,6 @@
-"""The same service on PostgreSQL: runs only when TEST_POSTGRES_URL names a reachable server.
-
-Example: TEST_POSTGRES_URL=postgresql://user:password@127.0.0.1:5432/consultations_test (a database the tests may
-fill; the tables are created if missing and every record the tests create has its own conversation id).
+"""The same service on PostgreSQL: a throwaway server from Debian's package (tests/conftest.py), or the one
+TEST_POSTGRES_URL names (a database the tests may fill; every record they create has its own conversation id).
 """
-import os
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
@@ -11,22 +8,15 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
-
-pytestmark = pytest.mark.skipif(
-    not POSTGRES_URL.startswith("postgresql"),
-    reason="TEST_POSTGRES_URL is not set to a postgresql:// URL; the PostgreSQL run is skipped, not faked",
-)
-
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 @pytest.fixture(scope="module")
-def pg_servers(launch):
-    first = launch(CONSULTATION_API_DB_URL=POSTGRES_URL)
-    second = launch(first.storage.parent, CONSULTATION_API_DB_URL=POSTGRES_URL,
+def pg_servers(launch, postgres_url):
+    first = launch(CONSULTATION_API_DB_URL=postgres_url)
+    second = launch(first.storage.parent, CONSULTATION_API_DB_URL=postgres_url,
                     CONSULTATION_API_STORAGE=str(first.storage))
-    engine = sa.create_engine(POSTGRES_URL, future=True)
+    engine = sa.create_engine(postgres_url, future=True)
     yield first, second, engine
     engine.dispose()
 
