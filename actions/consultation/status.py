@@ -46,7 +46,7 @@ class ValidateStatusForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
         if requested and answers.is_cancel(latest_text(tracker)):
-            dispatcher.utter_message(response="utter_deny")
+            say(dispatcher, tracker, "utter_deny")
             return [SlotSet("consultation_reference", None), SlotSet("status_contact", None),
                     SlotSet("requested_slot", None)]
         return await super().run(dispatcher, tracker, domain)
@@ -71,7 +71,8 @@ class ActionConsultationStatus(Action):
         return "action_consultation_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        events: List[EventType] = []
+        if answers.is_cancel(latest_text(tracker)):  # the patient stopped the status form
+            return []
         reference = find_reference(tracker.get_slot("consultation_reference")) or find_reference(latest_text(tracker))
         contact = tracker.get_slot("status_contact")
         if reference is None:
@@ -84,12 +85,13 @@ class ActionConsultationStatus(Action):
         if not (reference and contact):
             if tracker.active_loop_name == FORM:
                 return []
-            return [SlotSet("consultation_reference", reference), FollowupAction(FORM)]
+            known = [SlotSet("consultation_reference", reference)] if reference else []
+            return known + [FollowupAction(FORM)]
         try:
             found = await asyncio.to_thread(lookup, reference, contact)
         except (ApiUnavailable, ApiRejected):
             dispatcher.utter_message(response="utter_consultation_status_unavailable")
-            return events
+            return []
         if not found or found.get("status") not in STATUS_RESPONSES:
             dispatcher.utter_message(response="utter_consultation_status_not_found")
             return [SlotSet("consultation_reference", None), SlotSet("status_contact", None)]

@@ -144,3 +144,10 @@ def test_after_an_emergency_the_urgent_care_advice_comes_first(patient, expect, 
     expect(patient, TO_CONTACT + REST + [
         ("1", ["utter_emergency", "utter_consultation_sent", "utter_consultation_upload_link"])])
     assert len(consultations(patient.sender)) == 1
+
+
+def test_the_status_question_can_be_cancelled(patient, expect):
+    expect(patient, [("what is the status of my consultation request?", ["utter_ask_consultation_reference"]),
+                     ("no idea", ["utter_invalid_reference", "utter_ask_consultation_reference"]),
+                     ("cancel", ["utter_deny"]),
+                     ("What is IORT?", ["utter_iort_what"])])
