@@ -10,7 +10,6 @@ from bot.languages import DEFAULT_LANGUAGE, is_supported
 
 EMERGENCY_RESPONSE = "utter_emergency"
 TOPIC_PREFIXES = ("ask_", "request_")
-LAST_MESSAGES = 10
 MAX_MESSAGE_CHARS = 4000
 
 

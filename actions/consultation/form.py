@@ -15,7 +15,6 @@ from actions.consultation.conversation import latest_text, reply_language, said_
 from actions.consultation.qualification import MINOR_BELOW
 from actions.consultation.settings import consent_text_version
 
-FORM = "consultation_form"
 REQUESTED = "requested_slot"
 CANCER_TYPES = ("breast", "glioma", "brain", "pancreatic", "rectal", "sarcoma", "head_and_neck", "other")
 TREATMENT_TOPICS = {"ask_iort_": "iort", "ask_ioct_": "ioct"}
