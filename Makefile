@@ -11,6 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 # endpoints.yml reads these; bot/serve.py sets them for the servers it starts.
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export ACTION_SERVER_TOKEN ?=
 export TRACKER_DB_DIALECT ?= sqlite
 export TRACKER_DB ?= run/tracker.db
 
@@ -20,13 +21,15 @@ PYTHON310_CANDIDATES := python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/
 PYTHON310 = $(firstword $(foreach p,$(PYTHON310_CANDIDATES),$(shell $(p) -c \
 	'import sys; sys.version_info[:2] == (3, 10) and print(sys.executable)' 2>/dev/null)))
 
-.PHONY: help setup train run test validate pytest story-test evaluate benchmark lint clean
+.PHONY: help setup train run test validate pytest story-test evaluate benchmark red-flags retention lint clean
 
 help:
 	@echo "make run        set up what is missing, train if stale, start the assistant on 127.0.0.1:5005"
 	@echo "make test       validate the data, train if stale, run pytest and the rasa test stories"
 	@echo "make evaluate   train on data/, score the held-out tests/nlu set -> docs/evaluation.{md,json}"
 	@echo "make benchmark  REST latency of the running stack, one client"
+	@echo "make red-flags  red-flag recall and false alarms -> docs/red-flags.md"
+	@echo "make retention  delete transcripts older than RETENTION_DAYS (180)"
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@python="$(PYTHON310)"; if [ -z "$$python" ]; then \
@@ -62,6 +65,14 @@ evaluate: setup
 
 benchmark: setup
 	$(PY) -m bot.benchmark
+
+# Red-flag recall and false alarms on the held-out safety set -> docs/red-flags.md
+red-flags: setup
+	$(PY) -m bot.tools.red_flag_report
+
+# Delete transcripts older than RETENTION_DAYS (default 180); run it daily (docs/privacy.md)
+retention: setup
+	$(PY) -m bot.retention
 
 lint: setup
 	$(VENV)/bin/ruff check bot actions tests

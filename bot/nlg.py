@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.languages import DEFAULT_LANGUAGE, is_supported
@@ -18,6 +20,10 @@ LANGUAGE_SLOT = "language"
 # Responses whose buttons are narrowed to the topics the NLU found most likely.
 SUGGESTION_RESPONSES = frozenset({"utter_ask_rephrase"})
 MAX_SUGGESTIONS = 4
+# The first reply of a conversation starts with this notice (automated, not medical advice, privacy) ...
+FIRST_NOTICE = "utter_first_notice"
+# ... unless it says all of that itself.
+SELF_INTRODUCING = frozenset({"utter_greet", FIRST_NOTICE})
 
 
 class LocalizedNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -34,6 +40,7 @@ class LocalizedNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         self.translations = {
             language: TemplatedNaturalLanguageGenerator(load_catalogue(language)) for language in TRANSLATED
         }
+        self.noticed = FirstReplies()
 
     async def generate(
         self,
@@ -41,6 +48,18 @@ class LocalizedNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         tracker: DialogueStateTracker,
         output_channel: Text,
         **kwargs: Any,
+    ) -> Optional[Dict[Text, Any]]:
+        response = await self._localized(utter_action, tracker, output_channel, **kwargs)
+        if response is not None and utter_action in SUGGESTION_RESPONSES:
+            response = with_likely_topics(response, tracker.latest_message.parse_data)
+        if response is not None and utter_action not in SELF_INTRODUCING and self.noticed.is_first(tracker):
+            notice = await self._localized(FIRST_NOTICE, tracker, output_channel)
+            if notice:
+                response = {**response, "text": f"{notice['text']}\n\n{response.get('text') or ''}".rstrip()}
+        return response
+
+    async def _localized(
+        self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
     ) -> Optional[Dict[Text, Any]]:
         language = reply_language(tracker)
         response = None
@@ -52,9 +71,32 @@ class LocalizedNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
                 logger.warning("Response %s missing in catalogue %s; using English.", utter_action, language)
         if response is None:
             response = await super().generate(utter_action, tracker, output_channel, **kwargs)
-        if response is not None and utter_action in SUGGESTION_RESPONSES:
-            response = with_likely_topics(response, tracker.latest_message.parse_data)
         return response
+
+
+class FirstReplies:
+    """Knows whether a reply is the conversation's first: no bot message since the session started, and
+    no notice given yet for this patient message (one action may send several responses at once)."""
+
+    def __init__(self, remembered: int = 10_000):
+        self.remembered = remembered
+        self.given: "OrderedDict[str, Optional[str]]" = OrderedDict()
+
+    def is_first(self, tracker: DialogueStateTracker) -> bool:
+        for event in reversed(tracker.events):
+            if isinstance(event, BotUttered):
+                return False
+            if isinstance(event, SessionStarted):
+                break
+        message_id = tracker.latest_message.message_id if tracker.latest_message else None
+        key = tracker.sender_id
+        if key in self.given and self.given[key] == message_id:
+            return False
+        self.given[key] = message_id
+        self.given.move_to_end(key)
+        while len(self.given) > self.remembered:
+            self.given.popitem(last=False)
+        return True
 
 
 def reply_language(tracker: DialogueStateTracker) -> str:

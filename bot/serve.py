@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -42,6 +43,8 @@ def service_env(action_port: int, run_dir: Path, api_port: int) -> Dict[str, str
     """Environment for all services: loopback only, SQLite files in run_dir, our consultation API."""
     env = dict(os.environ)
     env["ACTION_SERVER_URL"] = f"http://{HOST}:{action_port}/webhook"
+    # Rasa sends it to the action server with every call (endpoints.yml); a fresh one per start unless given.
+    env["ACTION_SERVER_TOKEN"] = env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(32)
     env["TRACKER_DB_DIALECT"] = "sqlite"
     env["TRACKER_DB"] = str(run_dir / "tracker.db")
     env["SANIC_HOST"] = HOST
@@ -67,7 +70,7 @@ def start_delivery_worker(env: Dict[str, str], log: Optional[Path] = None, inter
 
 
 def start_action_server(port: int, env: Dict[str, str], log: Optional[Path] = None) -> subprocess.Popen:
-    command = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    command = [str(VENV_BIN / "python"), "-m", "actions.server", "--host", HOST, "--port", str(port)]
     return _start(command, env, log)
 
 
@@ -81,9 +84,20 @@ def start_rasa_server(
         "--credentials", "bot/credentials.yml",
         "--interface", HOST,
         "--port", str(port),
+        *rasa_api_arguments(env),
         *extra,
     ]
     return _start(command, env, log)
+
+
+def rasa_api_arguments(env: Dict[str, str]) -> List[str]:
+    """Rasa's HTTP API only with RASA_AUTH_TOKEN set, and then always behind it; never open."""
+    token = env.get("RASA_AUTH_TOKEN", "")
+    if not token:
+        return []
+    if len(token) < 32:
+        raise SystemExit("RASA_AUTH_TOKEN must have at least 32 characters.")
+    return ["--enable-api", "--auth-token", token]
 
 
 def _start(command: List[str], env: Dict[str, str], log: Optional[Path]) -> subprocess.Popen:

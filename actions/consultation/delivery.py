@@ -9,17 +9,21 @@ import argparse
 import logging
 import signal
 import threading
+from dataclasses import replace
 from typing import Optional
 
 from actions.consultation.client import ApiRejected, ApiUnavailable, ConsultationApiClient
-from actions.consultation.outbox import CONSULTATION, HANDOFF, Item, Outbox
+from actions.consultation.outbox import CONSULTATION, DELIVERED, FORGET, HANDOFF, Item, Outbox
 from actions.consultation.settings import Settings, settings
+from bot.tracker_db import delete_conversation, engine_from_env
 
 logger = logging.getLogger(__name__)
 
 
 def deliver(outbox: Outbox, client: ConsultationApiClient, item: Item) -> Item:
     """One delivery attempt (with the client's own retries); the outbox records the result."""
+    if item.kind == FORGET:
+        return forget(outbox, client, item)
     send = {CONSULTATION: client.create_consultation, HANDOFF: client.create_handoff}[item.kind]
     try:
         response = send(item.payload, item.idempotency_key)
@@ -33,9 +37,26 @@ def deliver(outbox: Outbox, client: ConsultationApiClient, item: Item) -> Item:
     return outbox.mark_delivered(item, response.body)
 
 
+def forget(outbox: Outbox, client: ConsultationApiClient, item: Item) -> Item:
+    """A patient asked to be forgotten: the API anonymises their requests, then the transcript and the
+    outbox's copies of this conversation are deleted (this item too, once it has done its work)."""
+    try:
+        client.forget_conversation(item.conversation_id)
+    except ApiUnavailable as error:
+        logger.info("Outbox item %s (forget) not done yet: %s", item.id, error)
+        return outbox.mark_failed(item, str(error))
+    except ApiRejected as error:
+        logger.warning("Outbox item %s (forget) rejected by the API: %s %s", item.id, error.status, error.code)
+        return outbox.mark_rejected(item, f"{error.status} {error.code}")
+    events = delete_conversation(engine_from_env(), item.conversation_id)
+    outbox.forget_conversation(item.conversation_id)
+    logger.info("Outbox item %s (forget) done: %d tracker event(s) deleted.", item.id, events)
+    return replace(item, state=DELIVERED, payload={})
+
+
 def deliver_due(outbox: Outbox, client: ConsultationApiClient) -> int:
     """Try every item whose time has come; returns how many were delivered."""
-    return sum(deliver(outbox, client, item).state == "delivered" for item in outbox.due())
+    return sum(deliver(outbox, client, item).state == DELIVERED for item in outbox.due())
 
 
 def run(config: Settings, interval: float, stop: Optional[threading.Event] = None) -> None:

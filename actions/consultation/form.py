@@ -11,19 +11,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.consultation import answers, fields
 from actions.consultation.catalogue import button_titles
-from actions.consultation.conversation import latest_text, reply_language, said_since_patient_wrote, topics
+from actions.consultation.conversation import latest_text, reply_language, topics
+from actions.consultation.guards import REQUESTED, GuardedForm, say
 from actions.consultation.qualification import MINOR_BELOW
 from actions.consultation.settings import consent_text_version
 
-REQUESTED = "requested_slot"
 CANCER_TYPES = ("breast", "glioma", "brain", "pancreatic", "rectal", "sarcoma", "head_and_neck", "other")
 TREATMENT_TOPICS = {"ask_iort_": "iort", "ask_ioct_": "ioct"}
-
-
-def say(dispatcher: CollectingDispatcher, tracker: Tracker, response: str, **variables: Any) -> None:
-    """Send a response once per patient message (Rasa runs form validation twice per message)."""
-    if not said_since_patient_wrote(tracker, response):
-        dispatcher.utter_message(response=response, **variables)
 
 
 def choice(question: str, value: Any, tracker: Tracker, domain: DomainDict) -> Optional[str]:
@@ -44,17 +38,18 @@ def interest_known_from_chat(tracker: Tracker) -> Optional[str]:
     return "both" if len(treatments) > 1 else treatments.pop()
 
 
-class ValidateConsultationForm(FormValidationAction):
+class ValidateConsultationForm(GuardedForm, FormValidationAction):
     """validate_consultation_form: every answer is checked; a bad one is re-asked in the patient's language."""
 
     def name(self) -> Text:
         return "validate_consultation_form"
 
+    def cancelled(self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: Text) -> List[EventType]:
+        cleared = [] if requested == "review" else [SlotSet(requested, None)]
+        return cleared + [SlotSet("review", "cancel"), SlotSet(REQUESTED, None)]
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot(REQUESTED)
-        if requested and answers.is_cancel(latest_text(tracker)):
-            cleared = [] if requested == "review" else [SlotSet(requested, None)]
-            return cleared + [SlotSet("review", "cancel"), SlotSet(REQUESTED, None)]
         events = await super().run(dispatcher, tracker, domain)
         if requested is None and tracker.get_slot("interest") is None:
             known = interest_known_from_chat(tracker)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 PENDING, DELIVERED, REJECTED = "pending", "delivered", "rejected"
-CONSULTATION, HANDOFF = "consultation", "handoff"
+CONSULTATION, HANDOFF, FORGET = "consultation", "handoff", "forget"
 MAX_BACKOFF = timedelta(minutes=15)
 
 SCHEMA = """
@@ -62,15 +62,16 @@ class Outbox:
         with self._connect() as db:
             db.executescript(SCHEMA)
 
-    def add(self, kind: str, conversation_id: str, payload: Dict[str, Any]) -> Item:
-        """Write a request durably (committed and synced) before anything is sent."""
+    def add(self, kind: str, conversation_id: str, payload: Dict[str, Any], delay: timedelta = timedelta(0)) -> Item:
+        """Write a request durably (committed and synced) before anything is sent; due after `delay`."""
         key = f"{kind}-{uuid.uuid4()}"
-        stamp = now().isoformat()
+        stamp = now()
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO outbox (kind, idempotency_key, conversation_id, payload, created_at, next_attempt_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (kind, key, conversation_id, json.dumps(payload, ensure_ascii=False), stamp, stamp),
+                (kind, key, conversation_id, json.dumps(payload, ensure_ascii=False), stamp.isoformat(),
+                 (stamp + delay).isoformat()),
             )
             item_id = cursor.lastrowid
         return self.get(item_id)
@@ -128,6 +129,14 @@ class Outbox:
         """Delete what the outbox holds for a conversation (the patient asked to be forgotten)."""
         with self._connect() as db:
             return db.execute("DELETE FROM outbox WHERE conversation_id = ?", (conversation_id,)).rowcount
+
+    def delete_finished_before(self, cutoff: float) -> int:
+        """Delete delivered and refused items created before `cutoff` (Unix time); pending ones stay."""
+        before = datetime.fromtimestamp(cutoff, tz=timezone.utc).isoformat()
+        with self._connect() as db:
+            return db.execute(
+                "DELETE FROM outbox WHERE state != ? AND created_at < ?", (PENDING, before)
+            ).rowcount
 
     def counts(self) -> Dict[str, int]:
         with self._connect() as db:

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.consultation import answers, fields
 from actions.consultation.client import ApiRejected, ApiUnavailable, ConsultationApiClient
 from actions.consultation.conversation import latest_text
-from actions.consultation.form import say
+from actions.consultation.guards import REQUESTED, GuardedForm, say
 from actions.consultation.outbox import CONSULTATION, DELIVERED, PENDING, Outbox
 from actions.consultation.settings import settings
 
@@ -39,17 +39,13 @@ def lookup(reference: str, contact: str) -> Optional[Dict[str, Any]]:
     return response.body if response else None
 
 
-class ValidateStatusForm(FormValidationAction):
+class ValidateStatusForm(GuardedForm, FormValidationAction):
     def name(self) -> Text:
         return "validate_status_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        requested = tracker.get_slot("requested_slot")
-        if requested and answers.is_cancel(latest_text(tracker)):
-            say(dispatcher, tracker, "utter_deny")
-            return [SlotSet("consultation_reference", None), SlotSet("status_contact", None),
-                    SlotSet("requested_slot", None)]
-        return await super().run(dispatcher, tracker, domain)
+    def cancelled(self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: Text) -> List[EventType]:
+        say(dispatcher, tracker, "utter_deny")
+        return [SlotSet("consultation_reference", None), SlotSet("status_contact", None), SlotSet(REQUESTED, None)]
 
     def validate_consultation_reference(self, value, dispatcher, tracker, domain):
         reference = find_reference(value)

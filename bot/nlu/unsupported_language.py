@@ -7,10 +7,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.languages import Detection, is_supported
+from bot.nlu.intent_override import override_intent
 
 UNSUPPORTED_LANGUAGE_INTENT = "unsupported_language"
 
@@ -39,10 +39,5 @@ class UnsupportedLanguageClassifier(GraphComponent):
         for message in messages:
             detection = Detection.from_dict(message.get("language"))
             if detection.reliable and detection.language and not is_supported(detection.language):
-                intent = {"name": UNSUPPORTED_LANGUAGE_INTENT, "confidence": 1.0}
-                ranking = [intent] + [
-                    r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent["name"]
-                ]
-                message.set(INTENT, intent, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                override_intent(message, UNSUPPORTED_LANGUAGE_INTENT)
         return messages

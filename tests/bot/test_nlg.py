@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.locales import load_catalogue
@@ -16,8 +16,9 @@ def nlg():
     return LocalizedNaturalLanguageGenerator(endpoint_config=None, domain=DOMAIN)
 
 
-def tracker(language=None, ranking=()):
-    t = DialogueStateTracker.from_events("patient", [], slots=DOMAIN.slots)
+def tracker(language=None, ranking=(), first=False):
+    """A conversation in progress (the bot has already spoken), or its very first reply when `first`."""
+    t = DialogueStateTracker.from_events("patient", [] if first else [BotUttered("Hello")], slots=DOMAIN.slots)
     if language:
         t.update(SlotSet("language", language))
     t.update(UserUttered("x", intent={"name": "nlu_fallback", "confidence": 0.3},
@@ -58,3 +59,17 @@ def test_english_follows_the_domain_rasa_hands_over_after_loading_a_model():
     nlg = LocalizedNaturalLanguageGenerator(endpoint_config=None, domain=None)
     nlg.responses = DOMAIN.responses  # what rasa.core.agent.Agent does on load
     assert generate(nlg, "utter_greet", tracker())["text"] == DOMAIN.responses["utter_greet"][0]["text"]
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "zh"])
+def test_the_first_reply_starts_with_the_notice_once(language):
+    fresh = LocalizedNaturalLanguageGenerator(endpoint_config=None, domain=DOMAIN)
+    catalogue = DOMAIN.responses if language == "en" else load_catalogue(language)
+    notice, answer = catalogue["utter_first_notice"][0]["text"], catalogue["utter_iort_what"][0]["text"]
+    first = tracker(language, first=True)
+    assert generate(fresh, "utter_iort_what", first)["text"] == f"{notice}\n\n{answer}"
+    assert generate(fresh, "utter_iort_what", first)["text"] == answer, "a second response of the same turn"
+
+
+def test_a_greeting_already_says_it_all(nlg):
+    assert generate(nlg, "utter_greet", tracker(first=True))["text"] == DOMAIN.responses["utter_greet"][0]["text"]

@@ -16,10 +16,15 @@ DELIVERY_INTERVAL = 1.0
 
 
 class Patient:
-    """Talks to the assistant through Rasa's REST channel, as a web or app client would."""
+    """Talks to the assistant through Rasa's REST channel, as a web or app client would.
 
-    def __init__(self, url: str, sender: str):
-        self.url, self.sender = url, sender
+    The first reply of a conversation starts with the automated-assistant notice; `says` takes it off
+    the replies (so tests compare answers) and counts it in `notices`.
+    """
+
+    def __init__(self, url: str, sender: str, notices: tuple = ()):
+        self.url, self.sender, self.notice_texts = url, sender, notices
+        self.notices = []
 
     def says(self, text: str, **metadata) -> list:
         body = {"sender": self.sender, "message": text}
@@ -27,7 +32,14 @@ class Patient:
             body["metadata"] = metadata
         response = requests.post(self.url, json=body, timeout=60)
         response.raise_for_status()
-        return response.json()
+        return [self._without_notice(reply) for reply in response.json()]
+
+    def _without_notice(self, reply: dict) -> dict:
+        for notice in self.notice_texts:
+            if (reply.get("text") or "").startswith(notice + "\n\n"):
+                self.notices.append(notice)
+                return {**reply, "text": reply["text"][len(notice) + 2:]}
+        return reply
 
 
 @pytest.fixture(scope="session")
@@ -46,14 +58,19 @@ def assistant(run_dir):
         raise
 
 
-@pytest.fixture
-def patient(assistant, request):
-    return Patient(assistant.webhook, f"test-{request.node.name}")
-
-
 @pytest.fixture(scope="session")
 def catalogues():
     return load_catalogues(Domain.load(str(ROOT / "bot" / "domain")).responses)
+
+
+@pytest.fixture(scope="session")
+def notices(catalogues):
+    return tuple(catalogue["utter_first_notice"][0]["text"] for catalogue in catalogues.values())
+
+
+@pytest.fixture
+def patient(assistant, request, notices):
+    return Patient(assistant.webhook, f"test-{request.node.name}", notices)
 
 
 @pytest.fixture

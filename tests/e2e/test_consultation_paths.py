@@ -94,7 +94,7 @@ def test_status_after_a_request_and_with_wrong_proof(patient, expect, assistant)
                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert changed.status_code == 200, changed.text
 
-    stranger = type(patient)(patient.url, patient.sender + "-stranger")
+    stranger = type(patient)(patient.url, patient.sender + "-stranger", patient.notice_texts)
     expect(stranger, [
         (f"what is the status of {reference}?", ["utter_ask_status_contact"]),
         ("someone.else@example.com", ["utter_consultation_status_not_found"]),

@@ -1,0 +1,48 @@
+"""Rasa intent classifier: a message describing an emergency now is `report_emergency`, whatever else it seems."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.languages import Detection
+from bot.nlu.intent_override import override_intent
+from bot.nlu.red_flags import find_red_flag, message_language
+
+EMERGENCY_INTENT = "report_emergency"
+RED_FLAG = "red_flag"
+LANGUAGE = "language"  # the detection bot/nlu/language_detector.py adds to the message
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class RedFlagClassifier(GraphComponent):
+    """Checks every message against the red-flag patterns of all languages (bot/nlu/red_flags/).
+
+    Place it last, after the FallbackClassifier: a red flag wins over any guess, low confidence included.
+    The match is added to the parse data as `red_flag: {category, language}`, which the form validation
+    actions also read, so that an emergency typed in the middle of a form gets urgent-care advice first.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "RedFlagClassifier":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            language = message_language(Detection.from_dict(message.get(LANGUAGE)))
+            flag = find_red_flag(message.get(TEXT) or "", language)
+            if flag:
+                override_intent(message, EMERGENCY_INTENT)
+                message.set(RED_FLAG, {"category": flag.category, "language": flag.language}, add_to_output=True)
+        return messages

@@ -1,0 +1,61 @@
+"""Emergencies are recognised in every language; questions about side effects are not emergencies."""
+import pytest
+
+from bot.languages import SUPPORTED
+from bot.nlu.red_flags import check_examples, find_red_flag, patterns
+from bot.tools.red_flag_report import TARGET_FALSE_ALARMS, TARGET_RECALL, evaluate_all, totals
+
+CATEGORIES = {"bleeding", "fever", "seizure", "headache", "confusion_fainting", "breathing", "chest_pain", "wound",
+              "weakness_speech", "suicidal"}
+
+
+@pytest.fixture(scope="module")
+def results():
+    return evaluate_all()
+
+
+def test_every_language_has_patterns_for_every_category():
+    languages = {p.language: {category for category, _ in p.emergency} for p in patterns()}
+    assert set(languages) == set(SUPPORTED)
+    for language, categories in languages.items():
+        assert categories >= CATEGORIES, language
+
+
+@pytest.mark.parametrize("language", SUPPORTED)
+def test_the_pattern_files_own_examples_behave(language):
+    assert check_examples(language) == []
+
+
+@pytest.mark.parametrize("language", SUPPORTED)
+def test_the_held_out_set_is_big_enough(results, language):
+    assert results[language].emergencies >= 10
+    assert results[language].ordinary >= 100
+
+
+def test_recall_on_held_out_emergencies(results):
+    total = totals(results)
+    assert total.recall >= TARGET_RECALL, total.missed
+
+
+def test_false_alarms_on_ordinary_questions(results):
+    total = totals(results)
+    assert total.ordinary >= 200
+    assert total.false_alarm_rate <= TARGET_FALSE_ALARMS, total.false_alarms
+
+
+@pytest.mark.parametrize("text", ["Can IORT cause bleeding?", "What are the side effects of the BCNU wafer?",
+                                  "IORT 会引起出血吗？", "¿La IORT puede causar fiebre?"])
+def test_a_question_about_a_side_effect_is_not_an_emergency(text):
+    assert find_red_flag(text) is None
+
+
+@pytest.mark.parametrize("text, category", [
+    ("I'm bleeding a lot from the wound", "bleeding"),
+    ("伤口一直在大量出血", "bleeding"),
+    ("МАМА НЕ МОЖЕТ ДЫШАТЬ", "breathing"),   # case
+    ("ｍｙ ｍｏｔｈｅｒ ｉｓ ｈａｖｉｎｇ ａ ｓｅｉｚｕｒｅ", "seizure"),  # full width
+    ("toi muon chet", "suicidal"),  # Vietnamese without diacritics
+])
+def test_case_width_and_accents_do_not_hide_an_emergency(text, category):
+    found = find_red_flag(text)
+    assert found is not None and found.category == category
