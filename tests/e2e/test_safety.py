@@ -1,6 +1,7 @@
 """Emergencies before anything else, the first-reply notice, and what patients see about their data."""
 import time
 
+import requests
 import sqlalchemy as sa
 
 
