@@ -24,6 +24,9 @@ MAX_SUGGESTIONS = 4
 FIRST_NOTICE = "utter_first_notice"
 # ... unless it says all of that itself.
 SELF_INTRODUCING = frozenset({"utter_greet", FIRST_NOTICE})
+# The reply to a message the channel had to cut starts with this note (bot/channels/rest.py sets the flag).
+MESSAGE_CUT = "message_cut"
+TOO_LONG_NOTE = "utter_message_too_long"
 
 
 class LocalizedNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -40,7 +43,7 @@ class LocalizedNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         self.translations = {
             language: TemplatedNaturalLanguageGenerator(load_catalogue(language)) for language in TRANSLATED
         }
-        self.noticed = FirstReplies()
+        self.noted = OncePerMessage()
 
     async def generate(
         self,
@@ -52,10 +55,13 @@ class LocalizedNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         response = await self._localized(utter_action, tracker, output_channel, **kwargs)
         if response is not None and utter_action in SUGGESTION_RESPONSES:
             response = with_likely_topics(response, tracker.latest_message.parse_data)
-        if response is not None and utter_action not in SELF_INTRODUCING and self.noticed.is_first(tracker):
-            notice = await self._localized(FIRST_NOTICE, tracker, output_channel)
-            if notice:
-                response = {**response, "text": f"{notice['text']}\n\n{response.get('text') or ''}".rstrip()}
+        if response is None:
+            return None
+        notes = [FIRST_NOTICE] if utter_action not in SELF_INTRODUCING and first_reply(tracker) else []
+        notes += [TOO_LONG_NOTE] if message_was_cut(tracker) else []
+        if notes and self.noted.claim(tracker):
+            texts = [(await self._localized(note, tracker, output_channel) or {}).get("text") for note in notes]
+            response = {**response, "text": "\n\n".join(filter(None, [*texts, response.get("text")]))}
         return response
 
     async def _localized(
@@ -74,28 +80,36 @@ class LocalizedNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         return response
 
 
-class FirstReplies:
-    """Knows whether a reply is the conversation's first: no bot message since the session started, and
-    no notice given yet for this patient message (one action may send several responses at once)."""
+def first_reply(tracker: DialogueStateTracker) -> bool:
+    """No bot message since the conversation (session) started."""
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered):
+            return False
+        if isinstance(event, SessionStarted):
+            break
+    return True
+
+
+def message_was_cut(tracker: DialogueStateTracker) -> bool:
+    message = tracker.latest_message
+    return bool(message and (message.metadata or {}).get(MESSAGE_CUT))
+
+
+class OncePerMessage:
+    """Lets notes go in front of one response per patient message (an action may send several at once)."""
 
     def __init__(self, remembered: int = 10_000):
         self.remembered = remembered
-        self.given: "OrderedDict[str, Optional[str]]" = OrderedDict()
+        self.claimed: "OrderedDict[str, Optional[str]]" = OrderedDict()
 
-    def is_first(self, tracker: DialogueStateTracker) -> bool:
-        for event in reversed(tracker.events):
-            if isinstance(event, BotUttered):
-                return False
-            if isinstance(event, SessionStarted):
-                break
+    def claim(self, tracker: DialogueStateTracker) -> bool:
         message_id = tracker.latest_message.message_id if tracker.latest_message else None
-        key = tracker.sender_id
-        if key in self.given and self.given[key] == message_id:
+        if self.claimed.get(tracker.sender_id, object()) == message_id:
             return False
-        self.given[key] = message_id
-        self.given.move_to_end(key)
-        while len(self.given) > self.remembered:
-            self.given.popitem(last=False)
+        self.claimed[tracker.sender_id] = message_id
+        self.claimed.move_to_end(tracker.sender_id)
+        while len(self.claimed) > self.remembered:
+            self.claimed.popitem(last=False)
         return True
 
 

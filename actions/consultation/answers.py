@@ -26,6 +26,11 @@ def choice_questions() -> List[str]:
     return list(_load_yaml(HERE / "choices.yml"))
 
 
+def typed_answer_questions() -> List[str]:
+    """The choice questions the answer tables cover (the others take buttons, numbers and affirm / deny)."""
+    return [q for q in choice_questions() if q in answer_tables().get("en", {})]
+
+
 @lru_cache(maxsize=None)
 def answer_tables() -> Dict[str, dict]:
     """Typed answers per language (actions/consultation/answers/<language>.yml)."""

@@ -13,7 +13,7 @@ from actions.consultation.answers import messaging_app
 
 MAX_NAME = 100
 MAX_COUNTRY = 60
-MAX_DESCRIPTION = 2000
+MAX_DESCRIPTION = 1500  # below the REST channel's 2,000 characters, so the form's own note can show
 MAX_DIAGNOSIS = 500
 MAX_AGE = 120
 _EMAIL_IN_TEXT = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
@@ -65,7 +65,7 @@ def parse_age(text: Optional[str]) -> Optional[int]:
 
 
 def clean_description(text: Optional[str]) -> tuple[Optional[str], bool]:
-    """The description, cut to 2,000 characters; (None, False) when it has no words. Second item: was it cut."""
+    """The description, cut to MAX_DESCRIPTION; (None, False) when it has no words. Second item: was it cut."""
     description = clean_text(text)
     if not has_letters(description):
         return None, False

@@ -20,12 +20,22 @@ CANCER_TYPES = ("breast", "glioma", "brain", "pancreatic", "rectal", "sarcoma", 
 TREATMENT_TOPICS = {"ask_iort_": "iort", "ask_ioct_": "ioct"}
 
 
+YES_NO = {"affirm": "yes", "deny": "no"}
+MIN_YES_NO_CONFIDENCE = 0.5
+
+
 def choice(question: str, value: Any, tracker: Tracker, domain: DomainDict) -> Optional[str]:
-    """The option chosen for `question`, from the answer text (a button sends its number)."""
+    """The option chosen for `question`, from the answer text (a button sends its number); for a yes/no
+    question, the NLU's affirm / deny when the words are not in the answer tables."""
     if value in answers.options(question):
         return value
     titles = button_titles(f"utter_ask_{question}", reply_language(tracker), domain)
-    return answers.resolve_choice(question, str(value or ""), titles)
+    chosen = answers.resolve_choice(question, str(value or ""), titles)
+    if chosen is None and set(answers.options(question)) == set(YES_NO.values()):
+        intent = tracker.latest_message.get("intent") or {}
+        if intent.get("confidence", 0) >= MIN_YES_NO_CONFIDENCE:
+            chosen = YES_NO.get(intent.get("name"))
+    return chosen
 
 
 def interest_known_from_chat(tracker: Tracker) -> Optional[str]:
@@ -60,7 +70,9 @@ class ValidateConsultationForm(GuardedForm, FormValidationAction):
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
-        if tracker.get_slot("review") == "cancel" or tracker.get_slot("diagnosis_status") == "none":
+        stopped = (tracker.get_slot("review") == "cancel" or tracker.get_slot("data_consent") == "no"
+                   or tracker.get_slot("diagnosis_status") == "none")
+        if stopped:
             return []
         if tracker.get_slot("review") == "correct":
             return list(domain_slots)
@@ -78,6 +90,9 @@ class ValidateConsultationForm(GuardedForm, FormValidationAction):
             say(dispatcher, tracker, "utter_answer_questions_later")
         else:
             say(dispatcher, tracker, invalid)
+
+    def validate_data_consent(self, value, dispatcher, tracker, domain):
+        return self._choice_slot("data_consent", value, dispatcher, tracker, domain)
 
     def validate_patient_relation(self, value, dispatcher, tracker, domain):
         return self._choice_slot("patient_relation", value, dispatcher, tracker, domain)

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 # Cleared after each request, so that the patient can make another one. cancer_type and interest stay:
 # they are what the conversation is about.
 FORM_ANSWERS = (
-    "patient_relation", "diagnosis_status", "patient_name", "patient_age", "patient_country", "contact",
+    "data_consent", "patient_relation", "diagnosis_status", "patient_name", "patient_age", "patient_country", "contact",
     "treatment_stage", "reports_available", "case_description", "review", "field_to_correct",
     "diagnosis_text", "consent_record",
 )

@@ -1,7 +1,8 @@
 """The REST channel for the web chat and tests: Rasa's RestInput, hardened for whatever a patient's client sends.
 
 - A body that is not JSON, not UTF-8, or without a string `sender` and `message` gets 400 with a JSON error.
-- Control characters are removed; a message longer than `max_chars` is cut, and the reply starts with a note.
+- Control characters are removed; a message longer than `max_chars` is cut and flagged in its metadata, so
+  that the reply starts with a note in the conversation's language (bot/nlg.py).
 - A sender who floods the bot is slowed down by a per-sender rate limit, with one polite note per window.
 - Message text is never logged, not even when processing fails.
 Configured in bot/credentials.yml as `bot.channels.rest.PatientRestInput`; its URL stays /webhooks/rest/webhook.
@@ -26,6 +27,7 @@ from sanic.response import HTTPResponse
 from bot.channels.rate_limit import RateLimiter
 from bot.languages import DEFAULT_LANGUAGE, hint_from_metadata, is_supported
 from bot.locales import load_catalogues
+from bot.nlg import MESSAGE_CUT
 from bot.nlu.language_id import plain_langdetect
 
 logger = logging.getLogger(__name__)
@@ -120,15 +122,12 @@ class PatientRestInput(RestInput):
                 text = note("utter_slow_down", incoming.text, incoming.metadata)
                 return response.json([{"recipient_id": incoming.sender, "text": text}])
             collector = CollectingOutputChannel()
+            metadata = {**(incoming.metadata or {}), MESSAGE_CUT: True} if incoming.cut else incoming.metadata
             try:
                 await on_new_message(UserMessage(incoming.text, collector, incoming.sender,
-                                                 input_channel=self.name(), metadata=incoming.metadata))
+                                                 input_channel=self.name(), metadata=metadata))
             except Exception as error:  # the patient still gets what was produced; the log gets no text
                 logger.error("A REST message could not be handled: %s", type(error).__name__)
-            replies = collector.messages
-            if incoming.cut:
-                replies = [{"recipient_id": incoming.sender,
-                            "text": note("utter_message_too_long", incoming.text, incoming.metadata)}] + replies
-            return response.json(replies)
+            return response.json(collector.messages)
 
         return webhook

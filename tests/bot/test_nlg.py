@@ -73,3 +73,12 @@ def test_the_first_reply_starts_with_the_notice_once(language):
 
 def test_a_greeting_already_says_it_all(nlg):
     assert generate(nlg, "utter_greet", tracker(first=True))["text"] == DOMAIN.responses["utter_greet"][0]["text"]
+
+
+def test_a_cut_message_gets_the_note_before_the_answer():
+    fresh = LocalizedNaturalLanguageGenerator(endpoint_config=None, domain=DOMAIN)
+    t = tracker("ru")
+    t.update(UserUttered("Что такое IORT? " + "x" * 3000, metadata={"message_cut": True}))
+    catalogue = load_catalogue("ru")
+    note, answer = catalogue["utter_message_too_long"][0]["text"], catalogue["utter_iort_what"][0]["text"]
+    assert generate(fresh, "utter_iort_what", t)["text"] == f"{note}\n\n{answer}"

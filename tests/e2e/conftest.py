@@ -19,7 +19,7 @@ class Patient:
     """Talks to the assistant through Rasa's REST channel, as a web or app client would.
 
     The first reply of a conversation starts with the automated-assistant notice; `says` takes it off
-    the replies (so tests compare answers) and counts it in `notices`.
+    the replies (so tests compare answers) and records it in `notices`.
     """
 
     def __init__(self, url: str, sender: str, notices: tuple = ()):
@@ -32,13 +32,19 @@ class Patient:
             body["metadata"] = metadata
         response = requests.post(self.url, json=body, timeout=60)
         response.raise_for_status()
-        return [self._without_notice(reply) for reply in response.json()]
+        return [reply for reply in map(self._without_notice, response.json()) if reply is not None]
 
-    def _without_notice(self, reply: dict) -> dict:
+    def _without_notice(self, reply: dict):
+        """The reply without the notice: the channel sends it as its own message, or in front of a question
+        with buttons."""
+        text = reply.get("text") or ""
         for notice in self.notice_texts:
-            if (reply.get("text") or "").startswith(notice + "\n\n"):
+            if text == notice:
                 self.notices.append(notice)
-                return {**reply, "text": reply["text"][len(notice) + 2:]}
+                return None
+            if text.startswith(notice + "\n\n"):
+                self.notices.append(notice)
+                return {**reply, "text": text[len(notice) + 2:]}
         return reply
 
 

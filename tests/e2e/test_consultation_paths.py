@@ -3,13 +3,15 @@ import time
 
 import requests
 
+from actions.consultation.fields import MAX_DESCRIPTION
 from actions.consultation.handoff import within_office_hours
 from actions.consultation.settings import DEFAULT_TOKEN
 from bot.serve import start_consultation_api, stop, wait_until_ready
 
-START = ["utter_consultation_start", "utter_ask_patient_relation"]
+START = ["utter_consultation_start", "utter_ask_data_consent"]
+CONSENT = ("1", ["utter_ask_patient_relation"])
 # Answers that bring an English form to the contact question.
-TO_CONTACT = [("I want a consultation", START), ("1", ["utter_ask_diagnosis_status"]),
+TO_CONTACT = [("I want a consultation", START), CONSENT, ("1", ["utter_ask_diagnosis_status"]),
               ("1", ["utter_ask_patient_name"]), ("Ana Costa", ["utter_ask_patient_age"]),
               ("44", ["utter_ask_patient_country"]), ("Portugal", ["utter_ask_contact"])]
 REST = [("ana.costa@example.pt", ["utter_ask_cancer_type"]), ("breast cancer", ["utter_ask_treatment_stage"]),
@@ -20,11 +22,13 @@ REST = [("ana.costa@example.pt", ["utter_ask_cancer_type"]), ("breast cancer", [
 def test_bad_answers_are_re_asked_and_the_form_goes_on(patient, expect, consultations):
     expect(patient, [
         ("I want a consultation", START),
+        ("maybe later, what is IORT?", ["utter_answer_questions_later", "utter_ask_data_consent"]),
+        CONSENT,
         ("banana", ["utter_invalid_choice", "utter_ask_patient_relation"]),
         ("1", ["utter_ask_diagnosis_status"]),
         ("😀😀😀", ["utter_invalid_choice", "utter_ask_diagnosis_status"]),
         ("1", ["utter_ask_patient_name"]),
-        ("x" * 10_000, ["utter_invalid_name", "utter_ask_patient_name"]),
+        ("x" * 10_000, ["utter_message_too_long", "utter_invalid_name", "utter_ask_patient_name"]),
         ("what is IORT?", ["utter_answer_questions_later", "utter_ask_patient_name"]),
         ("🙂", ["utter_invalid_name", "utter_ask_patient_name"]),
         ("Ana Costa", ["utter_ask_patient_age"]),
@@ -36,10 +40,11 @@ def test_bad_answers_are_re_asked_and_the_form_goes_on(patient, expect, consulta
         ("912 345 678", ["utter_invalid_contact", "utter_ask_contact"]),
         ("ana.costa@example.pt", ["utter_ask_cancer_type"]),
     ])
-    expect(patient, REST[1:-1] + [("y" * 10_000, ["utter_description_shortened", "utter_ask_review"]),
+    long_story = "The tumour was found in March and surgery followed. " * 36  # 1,872 characters
+    expect(patient, REST[1:-1] + [(long_story, ["utter_description_shortened", "utter_ask_review"]),
                                                  ("1", ["utter_consultation_sent", "utter_consultation_upload_link"])])
     [record] = consultations(patient.sender)
-    assert record["patient_name"] == "Ana Costa" and len(record["description"]) <= 2000
+    assert record["patient_name"] == "Ana Costa" and len(record["description"]) <= MAX_DESCRIPTION
 
 
 def test_another_language_mid_form_switches_the_questions(patient, expect):
@@ -52,6 +57,7 @@ def test_cancel_at_any_question_sends_nothing(patient, expect, consultations):
     expect(patient, TO_CONTACT + [("", ["utter_invalid_contact", "utter_ask_contact"]),
                                                  ("stop", ["utter_consultation_cancelled"])])
     expect(patient, [("I want a consultation", START), ("cancel", ["utter_consultation_cancelled"])])
+    expect(patient, [("I want a consultation", START), ("no", ["utter_consultation_cancelled"])])
     expect(patient, TO_CONTACT + REST + [("3", ["utter_consultation_cancelled"])])
     assert consultations(patient.sender) == []
 
@@ -68,14 +74,15 @@ def test_a_field_is_corrected_from_the_summary(patient, expect, consultations):
 
 
 def test_general_curiosity_is_not_sent(patient, expect, consultations):
-    expect(patient, [("I want a consultation", START), ("1", ["utter_ask_diagnosis_status"]),
+    expect(patient, [("I want a consultation", START), CONSENT, ("1", ["utter_ask_diagnosis_status"]),
                                     ("3", ["utter_consultation_information_only"])])
     assert consultations(patient.sender) == []
 
 
 def test_a_minor_gives_a_guardians_contact(patient, expect, consultations):
     expect(patient, [
-        ("I want a consultation", START), ("1", ["utter_ask_diagnosis_status"]), ("1", ["utter_ask_patient_name"]),
+        ("I want a consultation", START), CONSENT, ("1", ["utter_ask_diagnosis_status"]),
+        ("1", ["utter_ask_patient_name"]),
         ("Tom Lee", ["utter_ask_patient_age"]),
         ("16", ["utter_minor_guardian_contact", "utter_ask_patient_country"]),
         ("Canada", ["utter_ask_contact"]),

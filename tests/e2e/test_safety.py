@@ -4,9 +4,14 @@ import time
 import requests
 import sqlalchemy as sa
 
+# An English consultation form, up to the question for the patient's name.
+TO_NAME = [("I want a consultation", ["utter_consultation_start", "utter_ask_data_consent"]),
+           ("1", ["utter_ask_patient_relation"]), ("1", ["utter_ask_diagnosis_status"]),
+           ("1", ["utter_ask_patient_name"])]
+
 
 def test_the_first_reply_carries_the_notice_and_only_the_first(patient, expect):
-    expect(patient, [("What is IORT?", ["utter_iort_what"]), ("And IOCT?", ["utter_ioct_what"])])
+    expect(patient, [("What is IORT?", ["utter_iort_what"]), ("And what is IOCT?", ["utter_ioct_what"])])
     assert len(patient.notices) == 1
 
 
@@ -16,8 +21,7 @@ def test_the_notice_is_in_the_patients_language(patient, catalogues, expect):
 
 
 def test_an_emergency_inside_the_form_gets_urgent_care_advice_first(patient, expect):
-    expect(patient, [("I want a consultation", ["utter_consultation_start", "utter_ask_patient_relation"]),
-                     ("1", ["utter_ask_diagnosis_status"]), ("1", ["utter_ask_patient_name"])])
+    expect(patient, TO_NAME)
     expect(patient, [("мама не может дышать, губы синие", ["utter_emergency", "utter_ask_patient_name"])],
            language="ru")
 
@@ -31,8 +35,7 @@ def test_privacy_question(patient, expect):
 
 
 def test_forget_me_deletes_the_conversation_and_anonymises_the_request(patient, expect, assistant, consultations):
-    steps = [("I want a consultation", ["utter_consultation_start", "utter_ask_patient_relation"]),
-             ("1", ["utter_ask_diagnosis_status"]), ("1", ["utter_ask_patient_name"]),
+    steps = TO_NAME + [
              ("Ana Costa", ["utter_ask_patient_age"]), ("44", ["utter_ask_patient_country"]),
              ("Portugal", ["utter_ask_contact"]), ("ana.costa@example.pt", ["utter_ask_cancer_type"]),
              ("breast cancer", ["utter_ask_treatment_stage"]), ("2", ["utter_ask_interest"]),
@@ -63,9 +66,7 @@ def _events(engine, sender: str) -> int:
 
 def test_no_names_emails_or_phones_in_any_log(patient, expect, run_dir):
     name, email, phone = "Zoe Quartermaine", "zoe.quartermaine.42@example.org", "+44 20 7946 0958"
-    expect(patient, [("I want a consultation", ["utter_consultation_start", "utter_ask_patient_relation"]),
-                     ("1", ["utter_ask_diagnosis_status"]), ("1", ["utter_ask_patient_name"]),
-                     (name, ["utter_ask_patient_age"]), ("51", ["utter_ask_patient_country"]),
+    expect(patient, TO_NAME + [(name, ["utter_ask_patient_age"]), ("51", ["utter_ask_patient_country"]),
                      ("Ireland", ["utter_ask_contact"]), (email, ["utter_ask_cancer_type"]),
                      ("cancel", ["utter_consultation_cancelled"])])
     patient.says(f"my phone is {phone}, or write to {email}")

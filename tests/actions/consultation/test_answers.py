@@ -10,6 +10,7 @@ from actions.consultation.answers import (
     messaging_app,
     options,
     resolve_choice,
+    typed_answer_questions,
 )
 from bot.languages import SUPPORTED
 from bot.locales import load_catalogues
@@ -22,7 +23,7 @@ CATALOGUES = load_catalogues(DOMAIN.responses)
 def test_every_language_has_an_answer_table_with_the_same_questions_and_options(language):
     english, table = answer_tables()["en"], answer_tables()[language]
     assert set(table) == set(english)
-    for question in choice_questions():
+    for question in typed_answer_questions():
         assert set(table[question]) == set(options(question)), (language, question)
 
 
