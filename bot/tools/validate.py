@@ -1,7 +1,8 @@
-"""`rasa data validate --fail-on-warnings`, where a response sent by a custom action or a form counts as used.
+"""`rasa data validate --fail-on-warnings`, where a response sent by code or a form counts as used.
 
 Rasa's validator only sees responses named in rules and stories. Responses that actions send
-(`response="utter_..."` in actions/) and the questions of forms (`utter_ask_<slot>`) are used too.
+(`response="utter_..."` in actions/), that the NLG or a channel sends (bot/*.py) and the questions of
+forms (`utter_ask_<slot>`) are used too.
 Usage: python -m bot.tools.validate
 """
 from __future__ import annotations
@@ -24,12 +25,12 @@ RESPONSE_IN_DATA = re.compile(r"\b(utter_\w+)\b")
 
 
 def responses_used_outside_rules(domain: Domain) -> Set[str]:
-    """Responses named in the actions' code and data, and the questions of every form."""
+    """Responses named in the code and in the actions' data, and the questions of every form."""
     named: Set[str] = set()
-    for path in (ROOT / "actions").rglob("*"):
-        pattern = {".py": QUOTED_RESPONSE, ".yml": RESPONSE_IN_DATA}.get(path.suffix)
-        if pattern:
-            named.update(pattern.findall(path.read_text(encoding="utf-8")))
+    sources = [*(ROOT / "actions").rglob("*.py"), *(ROOT / "actions").rglob("*.yml"), *(ROOT / "bot").rglob("*.py")]
+    for path in sources:
+        pattern = QUOTED_RESPONSE if path.suffix == ".py" else RESPONSE_IN_DATA
+        named.update(pattern.findall(path.read_text(encoding="utf-8")))
     for form in domain.forms.values():
         named.update(f"utter_ask_{slot}" for slot in form.get("required_slots", []))
     return named
