@@ -1,18 +1,16 @@
 """Rasa intent classifier: a message describing an emergency now is `report_emergency`, whatever else it seems."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.languages import Detection
 from bot.nlu.intent_override import override_intent
 from bot.nlu.red_flags import find_red_flag, message_language
+from bot.nlu.stateless import StatelessComponent
 
 EMERGENCY_INTENT = "report_emergency"
 RED_FLAG = "red_flag"
@@ -20,7 +18,7 @@ LANGUAGE = "language"  # the detection bot/nlu/language_detector.py adds to the 
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class RedFlagClassifier(GraphComponent):
+class RedFlagClassifier(StatelessComponent):
     """Checks every message against the red-flag patterns of all languages (bot/nlu/red_flags/).
 
     Place it last, after the FallbackClassifier: a red flag wins over any guess, low confidence included.
@@ -28,15 +26,6 @@ class RedFlagClassifier(GraphComponent):
     actions also read, so that an emergency typed in the middle of a form gets urgent-care advice first.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RedFlagClassifier":
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -1,22 +1,20 @@
 """Rasa intent classifier: marks messages reliably written in an unsupported language."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.languages import Detection, is_supported
 from bot.nlu.intent_override import override_intent
+from bot.nlu.stateless import StatelessComponent
 
 UNSUPPORTED_LANGUAGE_INTENT = "unsupported_language"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class UnsupportedLanguageClassifier(GraphComponent):
+class UnsupportedLanguageClassifier(StatelessComponent):
     """Overrides the intent with `unsupported_language` when the detector is sure.
 
     The intent classifier was trained on the supported languages only, so its
@@ -25,15 +23,6 @@ class UnsupportedLanguageClassifier(GraphComponent):
     classifier and before the FallbackClassifier.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "UnsupportedLanguageClassifier":
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
