@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -53,7 +53,7 @@ def number_in(text: str) -> Optional[int]:
 def is_cancel(text: str) -> bool:
     """The whole message asks to stop the form, in any supported language."""
     said = normalise(text)
-    return bool(said) and any(said == normalise(p) for t in answer_tables().values() for p in t.get(CANCEL, []))
+    return bool(said) and said in _cancel_phrases()
 
 
 def resolve_choice(question: str, text: str, button_titles: Sequence[str] = ()) -> Optional[str]:
@@ -73,33 +73,37 @@ def resolve_choice(question: str, text: str, button_titles: Sequence[str] = ()) 
     for option, title in zip(choices, button_titles, strict=False):
         if said == normalise(title):
             return option
-    return _best_phrase_match(said, {o: _phrases(question, o) for o in choices})
+    phrases = _merged(question)
+    return _best_phrase_match(said, {option: phrases.get(option, ()) for option in choices})
 
 
 def messaging_app(text: str) -> Optional[str]:
     """The messaging app a patient named next to a phone number ("+62 812 ... WhatsApp")."""
-    said = normalise(text)
-    apps: Dict[str, List[str]] = {}
+    return _best_phrase_match(normalise(text), _merged(MESSAGING_APPS))
+
+
+@lru_cache(maxsize=None)
+def _cancel_phrases() -> FrozenSet[str]:
+    return frozenset(normalise(str(p)) for table in answer_tables().values() for p in table.get(CANCEL, []))
+
+
+@lru_cache(maxsize=None)
+def _merged(key: str) -> Dict[str, Tuple[str, ...]]:
+    """Each option's phrases under `key`, from every language's table, normalised once."""
+    merged: Dict[str, List[str]] = {}
     for table in answer_tables().values():
-        for app, names in (table.get(MESSAGING_APPS) or {}).items():
-            apps.setdefault(app, []).extend(names)
-    return _best_phrase_match(said, apps)
+        for option, phrases in (table.get(key) or {}).items():
+            merged.setdefault(option, []).extend(p for p in (normalise(str(x)) for x in phrases or []) if p)
+    return {option: tuple(phrases) for option, phrases in merged.items()}
 
 
-def _phrases(question: str, option: str) -> List[str]:
-    phrases: List[str] = []
-    for table in answer_tables().values():
-        phrases.extend((table.get(question) or {}).get(option) or [])
-    return phrases
-
-
-def _best_phrase_match(said: str, phrases_by_option: Dict[str, Iterable[str]]) -> Optional[str]:
+def _best_phrase_match(said: str, phrases_by_option: Mapping[str, Iterable[str]]) -> Optional[str]:
+    """The option whose longest (normalised) phrase appears as whole words; None if none or a tie."""
     padded = f" {said} "
     best: Dict[str, int] = {}
     for option, phrases in phrases_by_option.items():
-        for phrase in phrases:
-            wanted = normalise(str(phrase))
-            if wanted and f" {wanted} " in padded:
+        for wanted in phrases:
+            if f" {wanted} " in padded:
                 best[option] = max(best.get(option, 0), len(wanted))
     if not best:
         return None
