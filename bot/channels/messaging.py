@@ -62,10 +62,11 @@ class Inbound:
 
 
 def attachment(sender: str, kind: str, media_id: Optional[str], message_id: Optional[str],
-               metadata: Optional[Dict[str, Any]] = None, **details: Any) -> Inbound:
+               metadata: Optional[Dict[str, Any]] = None, reply_token: Optional[str] = None,
+               **details: Any) -> Inbound:
     """A file (image, document, video) sent by the patient: the bot is told, the file stays on the platform."""
     info = {"kind": kind, "media_id": media_id, **{k: v for k, v in details.items() if v is not None}}
-    return Inbound(sender, SHARE_DOCUMENT, message_id, {**(metadata or {}), "attachment": info})
+    return Inbound(sender, SHARE_DOCUMENT, message_id, {**(metadata or {}), "attachment": info}, reply_token)
 
 
 def unsupported(sender: str, kind: str, message_id: Optional[str], metadata: Optional[Dict[str, Any]] = None,
