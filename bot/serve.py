@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import signal
 import socket
@@ -22,6 +23,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 VENV_BIN = Path(sys.executable).parent
+CREDENTIALS = ROOT / "bot" / "credentials.yml"
 
 
 def latest_model() -> Path:
@@ -56,7 +58,14 @@ def service_env(action_port: int, run_dir: Path, api_port: int) -> Dict[str, str
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    for name in channel_variables():  # a channel without its secrets stays switched off instead of failing Rasa
+        env.setdefault(name, "")
     return env
+
+
+def channel_variables() -> List[str]:
+    """The environment variables bot/credentials.yml reads."""
+    return sorted(set(re.findall(r"\$\{(\w+)\}", CREDENTIALS.read_text(encoding="utf-8"))))
 
 
 def start_consultation_api(port: int, env: Dict[str, str], log: Optional[Path] = None) -> subprocess.Popen:
@@ -74,6 +83,12 @@ def start_action_server(port: int, env: Dict[str, str], log: Optional[Path] = No
     return _start(command, env, log)
 
 
+def start_webchat(port: int, rasa_url: str, env: Dict[str, str], log: Optional[Path] = None) -> subprocess.Popen:
+    command = [str(VENV_BIN / "python"), "-m", "bot.webchat", "--host", HOST, "--port", str(port),
+               "--rasa-url", rasa_url]
+    return _start(command, env, log)
+
+
 def start_rasa_server(
     port: int, env: Dict[str, str], model: Path, log: Optional[Path] = None, extra: List[str] = ()
 ) -> subprocess.Popen:
@@ -81,13 +96,22 @@ def start_rasa_server(
         str(VENV_BIN / "rasa"), "run",
         "--model", str(model),
         "--endpoints", "endpoints.yml",
-        "--credentials", "bot/credentials.yml",
+        "--credentials", str(CREDENTIALS.relative_to(ROOT)),
         "--interface", HOST,
         "--port", str(port),
+        *cors_arguments(env),
         *rasa_api_arguments(env),
         *extra,
     ]
     return _start(command, env, log)
+
+
+def cors_arguments(env: Dict[str, str]) -> List[str]:
+    """The pages allowed to call Rasa from a browser (WEBCHAT_ORIGINS, space-separated); never `*`."""
+    origins = env.get("WEBCHAT_ORIGINS", "").split()
+    if "*" in origins:
+        raise SystemExit("WEBCHAT_ORIGINS must list the hospital's page origins, not '*'.")
+    return ["--cors", *origins] if origins else []
 
 
 def rasa_api_arguments(env: Dict[str, str]) -> List[str]:
@@ -134,12 +158,18 @@ def stop(*processes: subprocess.Popen) -> None:
 
 @dataclass
 class Assistant:
-    """All services, running; `webhook` is the REST channel's URL, `api` the consultation API's."""
+    """All services, running; `webhook` is the REST channel's URL, `api` the consultation API's, `webchat` the
+    demo page's."""
 
     webhook: str
     api: str
     processes: List[subprocess.Popen]
     env: Dict[str, str]
+    webchat: str = ""
+
+    @property
+    def rasa_url(self) -> str:
+        return self.webhook.split("/webhooks/")[0]
 
     @property
     def rasa(self) -> subprocess.Popen:
@@ -157,26 +187,32 @@ def running_assistant(
     action_port: Optional[int] = None,
     api_port: Optional[int] = None,
     delivery_interval: float = 10.0,
+    webchat_port: Optional[int] = None,
 ) -> Iterator[Assistant]:
     """Start the consultation API, the delivery worker, the action server and Rasa on loopback; stop them after.
 
     Logs go to run_dir/*.log, conversations to run_dir/tracker.db, consultation requests to
-    run_dir/consultations.sqlite3 (unless CONSULTATION_API_URL points at another API).
+    run_dir/consultations.sqlite3 (unless CONSULTATION_API_URL points at another API). The web chat's demo
+    page is served too, and allowed to call Rasa from the browser.
     """
     rasa_port, action_port, api_port = rasa_port or free_port(), action_port or free_port(), api_port or free_port()
+    webchat_port = webchat_port or free_port()
     env = service_env(action_port, run_dir, api_port)
+    webchat_url = f"http://{HOST}:{webchat_port}"
+    env["WEBCHAT_ORIGINS"] = " ".join(filter(None, [env.get("WEBCHAT_ORIGINS"), webchat_url]))
     api = start_consultation_api(api_port, env, run_dir / "consultation-api.log")
     worker = start_delivery_worker(env, run_dir / "delivery.log", delivery_interval)
     actions = start_action_server(action_port, env, run_dir / "actions.log")
     rasa = start_rasa_server(rasa_port, env, model, run_dir / "rasa.log")
-    processes = [rasa, actions, worker, api]
+    webchat = start_webchat(webchat_port, f"http://{HOST}:{rasa_port}", env, run_dir / "webchat.log")
+    processes = [rasa, actions, worker, api, webchat]
     try:
         wait_until_ready(f"http://{HOST}:{api_port}/health", api)
         wait_until_ready(f"http://{HOST}:{action_port}/health", actions)
+        wait_until_ready(f"{webchat_url}/health", webchat)
         wait_until_ready(f"http://{HOST}:{rasa_port}/", rasa)
-        yield Assistant(
-            f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", env["CONSULTATION_API_URL"], processes, env
-        )
+        yield Assistant(f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", env["CONSULTATION_API_URL"],
+                        processes, env, webchat_url)
     finally:
         stop(*processes)
 
@@ -186,6 +222,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("CONSULTATION_API_PORT", 5056)))
+    parser.add_argument("--webchat-port", type=int, default=int(os.environ.get("WEBCHAT_PORT", 8080)))
     parser.add_argument("--model", type=Path, default=ROOT / "models")
     args = parser.parse_args()
     # `kill` (SIGTERM) must stop the servers too, not only Ctrl-C.
@@ -193,9 +230,10 @@ def main() -> int:
     run_dir = ROOT / "run"
     run_dir.mkdir(exist_ok=True)
     try:
-        with running_assistant(run_dir, args.model, args.port, args.action_port, args.api_port) as assistant:
-            print(f"Assistant ready: POST {assistant.webhook}; consultation API {assistant.api}"
-                  f" (logs in {run_dir}). Ctrl-C stops it.", flush=True)
+        with running_assistant(run_dir, args.model, args.port, args.action_port, args.api_port,
+                               webchat_port=args.webchat_port) as assistant:
+            print(f"Assistant ready: web chat demo {assistant.webchat}; POST {assistant.webhook}; consultation API"
+                  f" {assistant.api} (logs in {run_dir}). Ctrl-C stops it.", flush=True)
             while assistant.running():
                 time.sleep(1)
             return 1

@@ -88,11 +88,17 @@ class ConsultationApiClient:
     def forget_conversation(self, conversation_id: str) -> ApiResponse:
         return self._send("DELETE", f"/v1/conversations/{quote(conversation_id, safe='')}/data", None)
 
-    def _send(self, method: str, path: str, body: Optional[dict], idempotency_key: Optional[str] = None):
+    def add_document(self, reference: str, filename: str, content: bytes, content_type: str) -> ApiResponse:
+        """Attach a file a patient sent on a messaging channel (the API checks its type by content)."""
+        return self._send("POST", f"/v1/consultations/{reference}/documents", None,
+                          files={"file": (filename, content, content_type)})
+
+    def _send(self, method: str, path: str, body: Optional[dict], idempotency_key: Optional[str] = None,
+              files: Optional[dict] = None):
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         try:
             response = self.session.request(
-                method, self.base + path, json=body, headers=headers, timeout=self.timeout
+                method, self.base + path, json=body, files=files, headers=headers, timeout=self.timeout
             )
         except requests.RequestException as error:
             raise ApiUnavailable(type(error).__name__) from None

@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Optional, Text
+from typing import Any, Coroutine, Dict, List, Optional, Text
 
 import requests
 from fbmessenger import DEFAULT_API_VERSION, MessengerClient
@@ -32,7 +32,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.messaging import (
-    TIMEOUT, ButtonMemory, Inbound, MessagingInput, attachment, numbered, same_signature, split_text, unsupported,
+    TIMEOUT,
+    ButtonMemory,
+    Inbound,
+    MessagingInput,
+    attachment,
+    numbered,
+    same_signature,
+    split_text,
+    unsupported,
 )
 from bot.channels.rest import BadRequest
 

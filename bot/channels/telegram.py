@@ -32,7 +32,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.messaging import (
-    ButtonMemory, Inbound, MessagingInput, attachment, not_configured, numbered, same_signature, split_text,
+    ButtonMemory,
+    Inbound,
+    MessagingInput,
+    attachment,
+    not_configured,
+    numbered,
+    same_signature,
+    split_text,
     unsupported,
 )
 from bot.channels.rest import BadRequest

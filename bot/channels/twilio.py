@@ -31,7 +31,14 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
 from bot.channels.messaging import (
-    ButtonMemory, Inbound, MessagingInput, attachment, language_from_phone, numbered, split_text, unsupported,
+    ButtonMemory,
+    Inbound,
+    MessagingInput,
+    attachment,
+    language_from_phone,
+    numbered,
+    split_text,
+    unsupported,
 )
 from bot.channels.rest import BadRequest
 

@@ -2,7 +2,8 @@
 
 Rasa's validator only sees responses named in rules and stories. Responses that actions send
 (`response="utter_..."` in actions/), that the NLG or a channel sends (bot/*.py) and the questions of
-forms (`utter_ask_<slot>`) are used too.
+forms (`utter_ask_<slot>`) are used too. Intents that only messaging connectors send (files, stickers:
+bot/channels/messaging.py) have no NLU examples on purpose.
 Usage: python -m bot.tools.validate
 """
 from __future__ import annotations
@@ -18,10 +19,14 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.utils.common import EXPECTED_WARNINGS
 
+from bot.channels.messaging import SHARE_DOCUMENT, UNSUPPORTED
+
 ROOT = Path(__file__).resolve().parents[2]
 UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
 QUOTED_RESPONSE = re.compile(r"[\"'](utter_\w+)[\"']")
 RESPONSE_IN_DATA = re.compile(r"\b(utter_\w+)\b")
+NO_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU training data\.")
+CHANNEL_INTENTS = {SHARE_DOCUMENT.lstrip("/"), UNSUPPORTED.lstrip("/")}
 
 
 def responses_used_outside_rules(domain: Domain) -> Set[str]:
@@ -58,6 +63,9 @@ def main() -> int:
             continue
         unused = UNUSED.search(str(warning.message))
         if unused and unused.group(1) in allowed:
+            continue
+        no_examples = NO_EXAMPLES.search(str(warning.message))
+        if no_examples and no_examples.group(1) in CHANNEL_INTENTS:
             continue
         problems.append(str(warning.message))
     for problem in problems:

@@ -1,0 +1,3 @@
+from bot.webchat.server import main
+
+main()
