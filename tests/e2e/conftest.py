@@ -1,4 +1,5 @@
 """Start the real services (consultation API, delivery worker, action server, Rasa with the trained model) once."""
+import os
 import re
 import sqlite3
 from contextlib import closing
@@ -10,6 +11,7 @@ from rasa.shared.core.domain import Domain
 
 from bot.locales import load_catalogues
 from bot.serve import ROOT, latest_model, running_assistant
+from tests.support.fake_platforms import FakePlatforms
 
 # The delivery worker looks for pending requests this often during the tests.
 DELIVERY_INTERVAL = 1.0
@@ -53,8 +55,36 @@ def run_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("assistant")
 
 
+# Every messaging channel switched on, with test secrets, talking to a local fake of its platform.
+CHANNEL_SECRETS = {
+    "TELEGRAM_TOKEN": "123456:telegram-test-token", "TELEGRAM_BOT_NAME": "hospital_bot",
+    "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
+    "TELEGRAM_SECRET_TOKEN": "telegram-secret-token",
+    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "twilio-auth-token",
+    "TWILIO_NUMBER": "whatsapp:+14155238886", "TWILIO_WEBHOOK_URL": "https://bot.example.org/webhooks/twilio/webhook",
+    "MESSENGER_VERIFY_TOKEN": "messenger-verify", "MESSENGER_APP_SECRET": "messenger-app-secret",
+    "MESSENGER_PAGE_ACCESS_TOKEN": "messenger-page-token",
+    "WHATSAPP_ACCESS_TOKEN": "whatsapp-token", "WHATSAPP_APP_SECRET": "whatsapp-app-secret",
+    "WHATSAPP_VERIFY_TOKEN": "whatsapp-verify", "WHATSAPP_PHONE_NUMBER_ID": "1065",
+    "LINE_CHANNEL_SECRET": "line-secret", "LINE_CHANNEL_ACCESS_TOKEN": "line-token",
+    "WECHAT_TOKEN": "wechat-token", "WECHAT_APP_ID": "wx-app", "WECHAT_APP_SECRET": "wx-secret",
+}
+PLATFORMS = {"TELEGRAM": "telegram", "TWILIO": "twilio", "MESSENGER": "messenger", "WHATSAPP": "whatsapp",
+             "LINE": "line", "WECHAT": "wechat"}
+
+
 @pytest.fixture(scope="session")
-def assistant(run_dir):
+def platforms():
+    with FakePlatforms() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def assistant(run_dir, platforms):
+    settings = {**CHANNEL_SECRETS, **{f"{prefix}_API_BASE_URL": platforms.base(name)
+                                       for prefix, name in PLATFORMS.items()}}
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         with running_assistant(run_dir, latest_model(), delivery_interval=DELIVERY_INTERVAL) as running:
             yield running
@@ -62,6 +92,12 @@ def assistant(run_dir):
         for log in sorted(run_dir.glob("*.log")):
             print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
         raise
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
