@@ -68,7 +68,7 @@ class Telegram(Platform):
     def text(self, text):
         return self._update(self._message(text=text))
 
-    def button(self, payload):
+    def button(self, payload, number):
         message = self._message(text="…")["message"]
         return self._update({"callback_query": {"id": str(next(_ids)), "from": message["from"], "message": message,
                                                 "chat_instance": "1", "data": payload}})
@@ -103,7 +103,7 @@ class Twilio(Platform):
     def text(self, text):
         return self._form(Body=text)
 
-    def button(self, payload):
+    def button(self, payload, number):
         return self._form(Body="", ButtonPayload=payload, ButtonText="option")
 
     def file(self):
@@ -130,7 +130,7 @@ class Messenger(Platform):
     def text(self, text):
         return self._event(message={"mid": f"m_{next(_ids)}", "text": text})
 
-    def button(self, payload):
+    def button(self, payload, number):
         return self._event(postback={"title": "option", "payload": payload, "mid": f"m_{next(_ids)}"})
 
     def file(self):
@@ -168,7 +168,7 @@ class WhatsApp(Platform):
     def text(self, text):
         return self._message(type="text", text={"body": text})
 
-    def button(self, payload):
+    def button(self, payload, number):
         return self._message(type="interactive", interactive={"type": "button_reply",
                                                               "button_reply": {"id": payload, "title": "option"}})
 
@@ -201,7 +201,7 @@ class Line(Platform):
     def text(self, text):
         return self._event(type="message", message={"type": "text", "id": str(next(_ids)), "text": text})
 
-    def button(self, payload):
+    def button(self, payload, number):
         return self._event(type="postback", postback={"data": payload})
 
     def file(self):
@@ -242,8 +242,8 @@ class WeChat(Platform):
     def text(self, text):
         return self._xml("text", Content=text)
 
-    def button(self, payload):
-        return self._xml("text", Content="1")  # WeChat has no buttons: options are numbered
+    def button(self, payload, number):
+        return self._xml("text", Content=str(number))  # WeChat has no buttons: options are numbered
 
     def file(self):
         return self._xml("image", PicUrl="http://mmbiz.example/x.jpg", MediaId="wx-media-1")
@@ -288,9 +288,10 @@ def test_a_russian_question_gets_the_russian_answer_and_notice(app_patient, cata
 
 
 def test_a_button_reply_is_understood_in_the_conversation_language(app_patient, catalogues):
-    app_patient.text("Здравствуйте")
-    wait_for_text(app_patient, text_of(catalogues, "ru", "utter_greet").split("\n")[0])
-    assert app_patient.button("/ask_iort_what").status_code == 200
+    app_patient.text("Чем вы можете помочь?")
+    wait_for_text(app_patient, text_of(catalogues, "ru", "utter_help"))
+    payloads = [button["payload"] for button in catalogues["ru"]["utter_help"][0]["buttons"]]
+    assert app_patient.button("/ask_iort_what", payloads.index("/ask_iort_what") + 1).status_code == 200
     answer = text_of(catalogues, "ru", "utter_iort_what")
     assert same_words(answer) in wait_for_text(app_patient, answer)
 

@@ -59,8 +59,9 @@ class ChatPage:
         return [b.get_attribute("textContent") for b in self.bubbles(kind)]
 
     def wait_for_bot(self, text):
-        self.wait.until(lambda d: text in self.texts())
-        return next(b for b in self.bubbles() if b.get_attribute("textContent") == text)
+        """The bot's bubble with `text` (a question with buttons keeps the first-reply notice in front of it)."""
+        self.wait.until(lambda d: any(shown.endswith(text) for shown in self.texts()))
+        return next(b for b in self.bubbles() if b.get_attribute("textContent").endswith(text))
 
 
 def text_of(catalogues, language, response):
