@@ -92,6 +92,7 @@ class PatientMessengerBot(MessengerBot):
         return await asyncio.to_thread(asyncio.run, coroutine)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.memory.forget(recipient_id)
         for part in split_text(text, LIMIT):
             await asyncio.to_thread(self.send, recipient_id, FBText(text=part))
 
@@ -102,9 +103,9 @@ class PatientMessengerBot(MessengerBot):
                 and all(isinstance(t, str) and 0 < len(t) <= MAX_TITLE for t in titles)
                 and all(button.get("payload") for button in buttons)):
             await self._in_thread(super().send_text_with_buttons(recipient_id, text, buttons, **kwargs))
-            return
-        self.memory.remember(recipient_id, buttons)
-        await self.send_text_message(recipient_id, numbered(text, buttons))
+        else:
+            await self.send_text_message(recipient_id, numbered(text, buttons))
+        self.memory.remember(recipient_id, buttons)  # typing "2" also picks a template button's option
 
     async def send_quick_replies(self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]],
                                  **kwargs: Any) -> None:

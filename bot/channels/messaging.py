@@ -129,6 +129,10 @@ class ButtonMemory:
         while len(self._payloads) > self.max_recipients:
             self._payloads.popitem(last=False)
 
+    def forget(self, recipient: str) -> None:
+        """A message without options was shown since: a number now means a number (an age, a year)."""
+        self._payloads.pop(recipient, None)
+
     def resolve(self, recipient: str, text: str) -> str:
         payloads = self._payloads.get(recipient)
         number = as_number(text) if payloads else None
@@ -240,15 +244,15 @@ class MessagingOutput(OutputChannel):
         return False
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.memory.forget(recipient_id)
         for part in split_text(text, self.limit, self.size):
             await self.send_part(recipient_id, part)
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
-        if await self.send_native_buttons(recipient_id, text, buttons):
-            return
-        self.memory.remember(recipient_id, buttons)
-        await self.send_text_message(recipient_id, numbered(text, buttons))
+        if not await self.send_native_buttons(recipient_id, text, buttons):
+            await self.send_text_message(recipient_id, numbered(text, buttons))
+        self.memory.remember(recipient_id, buttons)  # typing "2" also picks a native button's option
 
     async def send_quick_replies(self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]],
                                  **kwargs: Any) -> None:

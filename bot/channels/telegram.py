@@ -84,6 +84,7 @@ class PatientTelegramOutput(TelegramOutput):
         self.memory = memory or ButtonMemory()
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.memory.forget(str(recipient_id))
         for part in split_text(text, LIMIT):
             await self.send_message(recipient_id, part)
 
@@ -91,12 +92,12 @@ class PatientTelegramOutput(TelegramOutput):
                                      button_type: Optional[Text] = "inline", **kwargs: Any) -> None:
         parts = split_text(text, LIMIT)
         if not parts or not all(_fits_inline(button) for button in buttons):
-            self.memory.remember(str(recipient_id), buttons)
             await self.send_text_message(recipient_id, numbered(text, buttons))
-            return
-        for part in parts[:-1]:
-            await self.send_message(recipient_id, part)
-        await super().send_text_with_buttons(recipient_id, parts[-1], buttons, button_type=button_type, **kwargs)
+        else:
+            for part in parts[:-1]:
+                await self.send_message(recipient_id, part)
+            await super().send_text_with_buttons(recipient_id, parts[-1], buttons, button_type=button_type, **kwargs)
+        self.memory.remember(str(recipient_id), buttons)  # typing "2" also picks an inline button's option
 
     async def send_quick_replies(self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]],
                                  **kwargs: Any) -> None:

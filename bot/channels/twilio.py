@@ -100,13 +100,14 @@ class PatientTwilioOutput(TwilioOutput):
         return None
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.memory.forget(recipient_id)
         for part in split_text(text, LIMIT):
             await self._send_message({"to": recipient_id, "from_": self.twilio_number, "body": part})
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
-        self.memory.remember(recipient_id, buttons)
         await self.send_text_message(recipient_id, numbered(text, buttons))
+        self.memory.remember(recipient_id, buttons)
 
     async def send_quick_replies(self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]],
                                  **kwargs: Any) -> None:

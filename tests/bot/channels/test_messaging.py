@@ -36,6 +36,8 @@ def test_a_number_means_the_option_last_shown_to_that_recipient_only():
     assert memory.resolve("a", "3") == "3", "out of range stays text"
     assert memory.resolve("b", "2") == "2", "other recipients are unaffected"
     assert numbered("Sure?", [{"title": "Yes"}, {"title": "No"}]) == "Sure?\n\n1. Yes\n2. No"
+    memory.forget("a")
+    assert memory.resolve("a", "2") == "2", "after a question without options, a number is a number (an age)"
 
 
 @pytest.mark.parametrize("number, language", [("79161234567", "ru"), ("+86 138 0013 8000", "zh"),

@@ -128,3 +128,18 @@ def test_a_malformed_body_is_a_400_and_nothing_else(whatsapp, body):
     fake, bot, url = whatsapp
     assert post(url, body).status_code == 400
     assert not bot.received and not fake.calls
+
+
+def test_a_number_typed_after_a_plain_question_stays_a_number(whatsapp):
+    fake, bot, url = whatsapp
+    post(url, notification({"type": "text", "id": "wamid.a", "text": {"body": "hi"}}))  # options shown
+    post(url, notification({"type": "text", "id": "wamid.b", "text": {"body": "1"}}))
+    assert bot.received[-1].text == "/ask_iort_what", "typing the number of a reply button picks it"
+
+    async def plain_question(message):
+        await message.output_channel.send_response(message.sender_id, {"text": "How old is the patient?"})
+
+    bot.reply = plain_question
+    post(url, notification({"type": "text", "id": "wamid.c", "text": {"body": "start"}}))
+    post(url, notification({"type": "text", "id": "wamid.d", "text": {"body": "2"}}))
+    assert bot.received[-1].text == "2"
