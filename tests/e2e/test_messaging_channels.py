@@ -8,17 +8,26 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
+import sqlite3
 import time
 import uuid
+from contextlib import closing
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 import requests
+import yaml
 from defusedxml import ElementTree
 from twilio.request_validator import RequestValidator
 
 from bot.channels.messaging import base64_hmac
 from tests.e2e.conftest import CHANNEL_SECRETS as SECRETS
+from tests.e2e.conftest import pattern_of
+from tests.support.fake_platforms import PDF
+
+CONSULTATIONS = yaml.safe_load(Path(__file__).with_name("consultations.yml").read_text(encoding="utf-8"))
 
 _ids = itertools.count(int(time.time()))
 
@@ -214,6 +223,8 @@ class Line(Platform):
     def texts(self):
         found = []
         for call in self.fake.of("line", "/v2/bot/message/"):
+            if call.method != "POST":
+                continue  # the bot fetching a file the patient sent
             body = call.json()
             if body.get("to") == self.sender or str(body.get("replyToken", "")).startswith(self.sender + "-"):
                 found.extend(m["text"] for m in body["messages"])
@@ -317,3 +328,39 @@ def test_a_wrongly_signed_webhook_reaches_nobody(app_patient):
     assert answer.status_code in (401, 403)
     time.sleep(1)
     assert len(app_patient.fake.calls) == before
+
+
+def occurrences(patient, catalogues, language, response) -> list:
+    """The values of the response's variables, once for every time the patient received it."""
+    template = same_words(text_of(catalogues, language, response))
+    regex = pattern_of(template).pattern.removesuffix(r"\Z")
+    return [found.groupdict() for found in re.finditer(regex, patient.received())]
+
+
+def wait_for_another(patient, catalogues, language, response, seen: int, timeout: float = 60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = occurrences(patient, catalogues, language, response)
+        if len(found) > seen:
+            return found[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"{patient.name}: no new {response}; received: {patient.received()[-500:]}")
+
+
+def test_a_file_sent_after_a_request_is_attached_to_it(app_patient, catalogues, assistant):
+    variables = {}
+    for message, responses in CONSULTATIONS["ru"]["steps"]:
+        seen = len(occurrences(app_patient, catalogues, "ru", responses[-1]))
+        assert app_patient.text(message).status_code == 200
+        variables.update(wait_for_another(app_patient, catalogues, "ru", responses[-1], seen))
+        for response in responses[:-1]:
+            variables.update(occurrences(app_patient, catalogues, "ru", response)[-1])
+    reference = variables["reference"]
+    assert app_patient.file().status_code == 200
+    attached = wait_for_another(app_patient, catalogues, "ru", "utter_document_attached", 0)
+    assert attached["reference"] == reference
+    database = assistant.env["CONSULTATION_API_DB_URL"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(database)) as db:
+        rows = db.execute("SELECT d.content_type, d.size, d.source FROM documents d JOIN consultations c "
+                          "ON c.id = d.consultation_id WHERE c.reference = ?", (reference,)).fetchall()
+    assert rows == [("application/pdf", len(PDF), rows[0][2])], rows

@@ -65,6 +65,23 @@ ANSWERS: Dict[str, Callable[[Call], Any]] = {
 }
 
 
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"  # what every "file" a patient sent contains
+
+
+def media(call: Call, base: str) -> Optional[Any]:
+    """A patient's file as each platform serves it (bytes), a platform's JSON about it, or None."""
+    if call.method != "GET":
+        return None
+    path = call.path
+    if path.startswith(("/download/", "/media/", "/file/")) or path.endswith("/content") or path == "/cgi-bin/media/get":
+        return PDF
+    if call.platform == "whatsapp" and re.fullmatch(r"/[\w.-]+", path):
+        return {"url": f"{base}/download{path}", "mime_type": "application/pdf", "id": path[1:]}
+    if call.platform == "telegram" and path.endswith("/getFile"):
+        return {"ok": True, "result": {"file_id": call.query.get("file_id", [""])[0], "file_path": "documents/report.pdf"}}
+    return None
+
+
 @dataclass
 class FakePlatforms:
     """Start with `with FakePlatforms() as fake:`; `fake.base(name)` is a platform's base URL."""
@@ -92,9 +109,15 @@ class FakePlatforms:
                             self.rfile.read(length) if length else b"")
                 fake.calls.append(call)
                 answer = ANSWERS.get(platform)
-                body = json.dumps(answer(call) if answer else {"error": "unknown platform"}).encode()
+                found = media(call, fake.base(platform)) if answer else None
+                content_type = "application/pdf" if isinstance(found, bytes) else "application/json"
+                if isinstance(found, bytes):
+                    body = found
+                else:
+                    reply = found if found is not None else (answer(call) if answer else {"error": "unknown platform"})
+                    body = json.dumps(reply).encode()
                 self.send_response(200 if answer else 404)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
