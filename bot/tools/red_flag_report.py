@@ -2,9 +2,10 @@
 
 Usage: python -m bot.tools.red_flag_report
 
-Recall: tests/safety/red_flags/<lang>.yml `emergencies` (written independently of the patterns).
-False alarms: the `not_emergencies` there, plus every held-out NLU test message (tests/nlu/<lang>.yml) whose
-intent is not report_emergency, side-effect questions included.
+Two held-out sets, each written independently of the patterns: tests/safety/red_flags/<lang>.yml (the first)
+and tests/safety/red_flags/second/<lang>.yml (written later, by other authors). Recall: their `emergencies`.
+False alarms: their `not_emergencies`, plus every held-out NLU test message (tests/nlu/<lang>.yml) whose
+intent is not report_emergency, side-effect questions included (counted with the first set).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from bot.nlu.red_flags import find_red_flag, message_language
 
 ROOT = Path(__file__).resolve().parents[2]
 SAFETY_SET = ROOT / "tests" / "safety" / "red_flags"
+HELD_OUT_SETS = {"first": SAFETY_SET, "second": SAFETY_SET / "second"}
 NLU_TEST_SET = ROOT / "tests" / "nlu"
 REPORT = ROOT / "docs" / "red-flags.md"
 EMERGENCY_INTENT = "report_emergency"
@@ -49,12 +51,17 @@ class LanguageResult:
         return len(self.false_alarms) / self.ordinary if self.ordinary else 0.0
 
 
-def ordinary_messages(language: str) -> List[str]:
-    """Messages that are not an emergency now: the safety set's `not_emergencies` and the NLU test set."""
-    safety = yaml.safe_load((SAFETY_SET / f"{language}.yml").read_text(encoding="utf-8"))
-    texts = [item["text"] for item in safety["not_emergencies"]]
-    nlu = RasaYAMLReader().read(NLU_TEST_SET / f"{language}.yml")
-    texts += [m.get("text") for m in nlu.intent_examples if m.get("intent") != EMERGENCY_INTENT]
+def held_out(language: str, folder: Path) -> dict:
+    return yaml.safe_load((folder / f"{language}.yml").read_text(encoding="utf-8"))
+
+
+def ordinary_messages(language: str, folder: Path = SAFETY_SET) -> List[str]:
+    """Messages that are not an emergency now: the safety set's `not_emergencies` (and, with the first set,
+    the NLU test set)."""
+    texts = [item["text"] for item in held_out(language, folder)["not_emergencies"]]
+    if folder == SAFETY_SET:
+        nlu = RasaYAMLReader().read(NLU_TEST_SET / f"{language}.yml")
+        texts += [m.get("text") for m in nlu.intent_examples if m.get("intent") != EMERGENCY_INTENT]
     return texts
 
 
@@ -74,14 +81,13 @@ def red_flag(text: str):
     return find_red_flag(text, message_language(language_identifier().detect(text)))
 
 
-def evaluate(language: str) -> LanguageResult:
-    safety = yaml.safe_load((SAFETY_SET / f"{language}.yml").read_text(encoding="utf-8"))
+def evaluate(language: str, folder: Path = SAFETY_SET) -> LanguageResult:
     result = LanguageResult(language)
-    for item in safety["emergencies"]:
+    for item in held_out(language, folder)["emergencies"]:
         result.emergencies += 1
         if red_flag(item["text"]) is None:
             result.missed.append(item["text"])
-    for text in ordinary_messages(language):
+    for text in ordinary_messages(language, folder):
         result.ordinary += 1
         found = red_flag(text)
         if found is not None:
@@ -89,12 +95,17 @@ def evaluate(language: str) -> LanguageResult:
     return result
 
 
-def evaluate_all() -> Dict[str, LanguageResult]:
-    return {language: evaluate(language) for language in SUPPORTED}
+def evaluate_all(folder: Path = SAFETY_SET) -> Dict[str, LanguageResult]:
+    return {language: evaluate(language, folder) for language in SUPPORTED}
 
 
-def totals(results: Dict[str, LanguageResult]) -> LanguageResult:
-    total = LanguageResult("all")
+def evaluate_sets() -> Dict[str, Dict[str, LanguageResult]]:
+    """Per held-out set, per language."""
+    return {name: evaluate_all(folder) for name, folder in HELD_OUT_SETS.items()}
+
+
+def totals(results: Dict[str, LanguageResult], name: str = "all") -> LanguageResult:
+    total = LanguageResult(name)
     for result in results.values():
         total.emergencies += result.emergencies
         total.missed += result.missed
@@ -103,50 +114,69 @@ def totals(results: Dict[str, LanguageResult]) -> LanguageResult:
     return total
 
 
-def render(results: Dict[str, LanguageResult]) -> str:
-    total = totals(results)
+def met(value: float, ok: bool) -> str:
+    return f"{value:.1%} ({'met' if ok else 'NOT met'})"
+
+
+def table(results: Dict[str, LanguageResult]) -> List[str]:
+    lines = ["| language | emergencies | recall | ordinary messages | false alarms |", "|---|---|---|---|---|"]
+    for result in [*results.values(), totals(results)]:
+        lines.append(f"| {result.language} | {result.emergencies} | {result.recall:.1%} | {result.ordinary} "
+                     f"| {len(result.false_alarms)} ({result.false_alarm_rate:.1%}) |")
+    return lines
+
+
+def render(sets: Dict[str, Dict[str, LanguageResult]]) -> str:
+    overall = totals({name: totals(results, name) for name, results in sets.items()})
     lines = [
         "# Red flags: measured",
         "",
         "Generated by `python -m bot.tools.red_flag_report` (also checked by `tests/safety/test_red_flags.py`).",
-        "Patterns: `bot/nlu/red_flags/<lang>.yml`. Emergencies: `tests/safety/red_flags/<lang>.yml`, written by",
-        "other authors than the patterns and never shown to them. Ordinary messages: that file's `not_emergencies`",
-        "(side-effect questions, past, hypothetical) plus every held-out NLU test message that is not an emergency.",
+        "Patterns: `bot/nlu/red_flags/<lang>.yml`. Two held-out sets, each written by other authors than the",
+        "patterns and never shown to them: `tests/safety/red_flags/<lang>.yml` (first) and",
+        "`tests/safety/red_flags/second/<lang>.yml` (second, written later). Ordinary messages: each set's",
+        "`not_emergencies` (side-effect questions, past, hypothetical), plus, with the first set, every held-out",
+        "NLU test message that is not an emergency.",
         "",
-        f"Targets: recall ≥ {TARGET_RECALL:.0%}, false alarms ≤ {TARGET_FALSE_ALARMS:.0%}. "
-        f"Measured: recall {total.recall:.1%} ({'met' if total.recall >= TARGET_RECALL else 'NOT met'}), "
-        f"false alarms {total.false_alarm_rate:.1%} "
-        f"({'met' if total.false_alarm_rate <= TARGET_FALSE_ALARMS else 'NOT met'}).",
+        f"Targets: recall ≥ {TARGET_RECALL:.0%}, false alarms ≤ {TARGET_FALSE_ALARMS:.0%}. Both sets together: "
+        f"recall {met(overall.recall, overall.recall >= TARGET_RECALL)} on {overall.emergencies} emergencies, "
+        f"false alarms {met(overall.false_alarm_rate, overall.false_alarm_rate <= TARGET_FALSE_ALARMS)} "
+        f"on {overall.ordinary} ordinary messages.",
         "",
         "The message's language is detected as in the pipeline (bot/nlu/language_id.py trained on data/nlu), and",
         "decides which `not_now` exceptions apply. Besides these patterns, the intent classifier can also predict",
         "`report_emergency` outside forms; that is not counted here.",
         "",
-        "How the patterns were made: the held-out sets were written first, per language, by authors who never saw",
-        "the patterns; the patterns were written by others, with their own examples and counter-examples (kept in",
-        "each pattern file and checked by the tests), then generalised once more on a second, independent",
-        "development set (not in the repository). The held-out set was only ever used to measure.",
+        "How the patterns were made: the first held-out set was written first, per language, by authors who never",
+        "saw the patterns; the patterns were written by others, with their own examples and counter-examples (kept",
+        "in each pattern file and checked by the tests), then generalised on two more independent development sets",
+        "(not in the repository). Pattern authors never saw either held-out set. The first set's misses were read",
+        "once by the maintainer, who then asked the third development set's authors for more dialect, unaccented,",
+        "misspelled and indirect messages; the second held-out set was written at the same time as that development",
+        "set, by the same authors but with different sentences, and was measured only after the patterns were done.",
         "",
-        "| language | emergencies | recall | ordinary messages | false alarms |",
-        "|---|---|---|---|---|",
     ]
-    for result in [*results.values(), total]:
-        lines.append(
-            f"| {result.language} | {result.emergencies} | {result.recall:.1%} | {result.ordinary} "
-            f"| {len(result.false_alarms)} ({result.false_alarm_rate:.1%}) |"
-        )
-    lines += ["", "## Missed emergencies", ""] + [f"- {text}" for text in total.missed or ["none"]]
-    lines += ["", "## False alarms", ""] + [f"- {text}" for text in total.false_alarms or ["none"]]
-    return "\n".join(lines) + "\n"
+    for name, results in sets.items():
+        lines += [f"## {name.capitalize()} held-out set", "", *table(results), ""]
+    for name, results in sets.items():
+        total = totals(results)
+        lines += [f"## Missed emergencies ({name} set)", ""] + [f"- {text}" for text in total.missed or ["none"]]
+        lines += ["", f"## False alarms ({name} set)", ""]
+        lines += [f"- {text}" for text in total.false_alarms or ["none"]] + [""]
+    return "\n".join(lines)
 
 
 def main() -> int:
-    results = evaluate_all()
-    REPORT.write_text(render(results), encoding="utf-8")
-    total = totals(results)
-    print(f"recall {total.recall:.1%} on {total.emergencies}, false alarms {total.false_alarm_rate:.1%} "
-          f"on {total.ordinary}; written to {REPORT.relative_to(ROOT)}")
-    return 0 if total.recall >= TARGET_RECALL and total.false_alarm_rate <= TARGET_FALSE_ALARMS else 1
+    sets = evaluate_sets()
+    REPORT.write_text(render(sets), encoding="utf-8")
+    ok = True
+    for name, results in sets.items():
+        total = totals(results)
+        ok &= total.recall >= TARGET_RECALL and total.false_alarm_rate <= TARGET_FALSE_ALARMS
+        print(f"{name} set: recall {total.recall:.1%} on {total.emergencies}, false alarms "
+              f"{total.false_alarm_rate:.1%} on {total.ordinary}")
+    print(f"written to {REPORT.relative_to(ROOT)}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

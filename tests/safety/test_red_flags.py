@@ -3,15 +3,15 @@ import pytest
 
 from bot.languages import SUPPORTED
 from bot.nlu.red_flags import check_examples, find_red_flag, patterns
-from bot.tools.red_flag_report import TARGET_FALSE_ALARMS, evaluate_all, totals
+from bot.tools.red_flag_report import TARGET_FALSE_ALARMS, evaluate_sets, totals
 
 CATEGORIES = {"bleeding", "fever", "seizure", "headache", "confusion_fainting", "breathing", "chest_pain", "wound",
               "weakness_speech", "suicidal"}
 
 
 @pytest.fixture(scope="module")
-def results():
-    return evaluate_all()
+def sets():
+    return evaluate_sets()
 
 
 def test_every_language_has_patterns_for_every_category():
@@ -27,25 +27,29 @@ def test_the_pattern_files_own_examples_behave(language):
 
 
 @pytest.mark.parametrize("language", SUPPORTED)
-def test_the_held_out_set_is_big_enough(results, language):
-    assert results[language].emergencies >= 10
-    assert results[language].ordinary >= 100
+def test_the_held_out_sets_are_big_enough(sets, language):
+    assert sets["first"][language].emergencies >= 10 and sets["second"][language].emergencies >= 40
+    assert sets["first"][language].ordinary >= 100 and sets["second"][language].ordinary >= 30
 
 
-# The target (TARGET_RECALL, 98 %) is not met yet: docs/red-flags.md states the measured figure. This floor
-# is the measured recall rounded down, so that no change to the patterns may lose what they catch today.
-RECALL_FLOOR = 0.93
+# The targets (TARGET_RECALL 98 %, TARGET_FALSE_ALARMS 1 %) are not met on every set yet: docs/red-flags.md
+# states the measured figures. These floors and ceilings are today's measurements rounded, so that no change to
+# the patterns may lose what they catch today or add false alarms; raise them as the patterns improve.
+RECALL_FLOORS = {"first": 0.95, "second": 0.79}
+FALSE_ALARM_CEILINGS = {"first": TARGET_FALSE_ALARMS, "second": 0.08}
 
 
-def test_recall_on_held_out_emergencies(results):
-    total = totals(results)
-    assert total.recall >= RECALL_FLOOR, total.missed
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_recall_on_held_out_emergencies(sets, name):
+    total = totals(sets[name])
+    assert total.recall >= RECALL_FLOORS[name], total.missed
 
 
-def test_false_alarms_on_ordinary_questions(results):
-    total = totals(results)
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_false_alarms_on_ordinary_questions(sets, name):
+    total = totals(sets[name])
     assert total.ordinary >= 200
-    assert total.false_alarm_rate <= TARGET_FALSE_ALARMS, total.false_alarms
+    assert total.false_alarm_rate <= FALSE_ALARM_CEILINGS[name], total.false_alarms
 
 
 @pytest.mark.parametrize("text", ["Can IORT cause bleeding?", "What are the side effects of the BCNU wafer?",
