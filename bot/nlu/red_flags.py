@@ -47,6 +47,13 @@ def message_language(detection: Detection) -> Optional[str]:
     return detection.language if detection.reliable and is_supported(detection.language) else None
 
 
+def not_now(said: str, language: Optional[str]) -> bool:
+    """A risk question, a past event or a hypothetical, by the `not_now` patterns of `language` (all if None).
+
+    `said` is the folded text (`folded`)."""
+    return any(p.not_now.search(said) for p in patterns() if p.not_now is not None and language in (None, p.language))
+
+
 def find_red_flag(text: str, language: Optional[str] = None) -> Optional[RedFlag]:
     """The first emergency the message describes, or None.
 
@@ -56,10 +63,7 @@ def find_red_flag(text: str, language: Optional[str] = None) -> Optional[RedFlag
     by the English word, and those of every language when it is not.
     """
     said = folded(text)
-    if not said:
-        return None
-    exceptions = [p.not_now for p in patterns() if p.not_now is not None and language in (None, p.language)]
-    if any(exception.search(said) for exception in exceptions):
+    if not said or not_now(said, language):
         return None
     for patterns_of in patterns():
         for category, pattern in patterns_of.emergency:
