@@ -87,7 +87,8 @@ def _whatsapp(attachment: Mapping[str, Any]) -> Media:
 
 def _line(attachment: Mapping[str, Any]) -> Media:
     base = _env("LINE_DATA_API_BASE_URL", os.environ.get("LINE_API_BASE_URL", "").strip() or "https://api-data.line.me")
-    reply = _get(f"{base}/v2/bot/message/{attachment['media_id']}/content", headers=_bearer("LINE_CHANNEL_ACCESS_TOKEN"))
+    reply = _get(f"{base}/v2/bot/message/{attachment['media_id']}/content",
+                 headers=_bearer("LINE_CHANNEL_ACCESS_TOKEN"))
     return _media(reply, attachment, "line-file")
 
 
@@ -138,7 +139,8 @@ FETCHERS: Dict[str, Callable[[Mapping[str, Any]], Media]] = {
 def fetch(channel: Optional[str], attachment: Optional[Mapping[str, Any]]) -> Media:
     """The file described by a connector's `attachment` metadata, or MediaUnavailable."""
     fetcher = FETCHERS.get(channel or "")
-    if fetcher is None or not isinstance(attachment, Mapping) or not (attachment.get("media_id") or attachment.get("url")):
+    usable = isinstance(attachment, Mapping) and (attachment.get("media_id") or attachment.get("url"))
+    if fetcher is None or not usable:
         raise MediaUnavailable("no file to fetch on this channel")
     try:
         return fetcher(attachment)

@@ -14,8 +14,16 @@ from rasa.core.channels.channel import OutputChannel
 from sanic.request import Request
 
 from bot.channels.messaging import (
-    ButtonMemory, Inbound, MessagingInput, MessagingOutput, PlatformClient, attachment, base64_hmac, same_signature,
-    split_text, unsupported,
+    ButtonMemory,
+    Inbound,
+    MessagingInput,
+    MessagingOutput,
+    PlatformClient,
+    attachment,
+    base64_hmac,
+    same_signature,
+    split_text,
+    unsupported,
 )
 from bot.channels.rest import BadRequest
 

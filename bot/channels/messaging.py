@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 SHARE_DOCUMENT = "/share_document"
 UNSUPPORTED = "/send_unsupported"
+GREETING = "/greet"  # a patient opening the chat (Telegram's /start, WeChat's subscribe)
 MAX_CHARS = 2000
 TIMEOUT = (3.05, 10)  # connect, read: every call to a platform has both
 COUNTRY_LANGUAGES = Path(__file__).with_name("country_languages.yml")

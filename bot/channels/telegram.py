@@ -32,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.messaging import (
+    GREETING,
     ButtonMemory,
     Inbound,
     MessagingInput,
@@ -51,7 +52,6 @@ MAX_CALLBACK_DATA = 64  # bytes in an inline button's callback_data
 TIMEOUT_SECONDS = 15
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-GREETING = "/greet"
 START = re.compile(r"^/start(@\w+)?(\s.*)?$", re.DOTALL)
 FILES = {ContentType.PHOTO: "image", ContentType.DOCUMENT: "document", ContentType.VIDEO: "video"}
 SERVICE = {  # messages about the chat itself, not from the patient: nothing to answer

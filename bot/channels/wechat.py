@@ -24,14 +24,21 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.messaging import (
-    ButtonMemory, Inbound, MessagingInput, MessagingOutput, PlatformClient, attachment, same_signature,
-    unsupported, utf8_size,
+    GREETING,
+    ButtonMemory,
+    Inbound,
+    MessagingInput,
+    MessagingOutput,
+    PlatformClient,
+    attachment,
+    same_signature,
+    unsupported,
+    utf8_size,
 )
 from bot.channels.rest import BadRequest
 
 API = "https://api.weixin.qq.com"
 FILES = {"image", "video", "shortvideo", "file"}
-GREETING = "/greet"
 
 
 class AccessToken:

@@ -17,8 +17,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.messaging import (
-    ButtonMemory, Inbound, MessagingInput, MessagingOutput, PlatformClient, attachment, hmac_digest,
-    language_from_phone, same_signature, unsupported,
+    ButtonMemory,
+    Inbound,
+    MessagingInput,
+    MessagingOutput,
+    PlatformClient,
+    attachment,
+    hmac_digest,
+    language_from_phone,
+    same_signature,
+    unsupported,
 )
 from bot.channels.rest import BadRequest
 
@@ -53,7 +61,7 @@ class WhatsAppCloudOutput(MessagingOutput):
                 not t or len(t) > MAX_TITLE for t in titles):
             return False
         replies = [{"type": "reply", "reply": {"id": str(b.get("payload") or t)[:256], "title": t}}
-                   for b, t in zip(buttons, titles)]
+                   for b, t in zip(buttons, titles, strict=True)]
         await self.post(recipient_id, {"type": "interactive", "interactive": {
             "type": "button", "body": {"text": text}, "action": {"buttons": replies}}})
         return True

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
 QUOTED_RESPONSE = re.compile(r"[\"'](utter_\w+)[\"']")
 RESPONSE_IN_DATA = re.compile(r"\b(utter_\w+)\b")
-NO_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU training data\.")
+NO_EXAMPLES = re.compile(
+    r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU training data\.")
 CHANNEL_INTENTS = {SHARE_DOCUMENT.lstrip("/"), UNSUPPORTED.lstrip("/")}
 
 

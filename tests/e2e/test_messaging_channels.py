@@ -66,8 +66,9 @@ class Telegram(Platform):
 
     def _update(self, content):
         body = {"update_id": next(_ids), **content}
-        return self.post(json.dumps(body).encode(), {"Content-Type": "application/json",
-                                                     "X-Telegram-Bot-Api-Secret-Token": SECRETS["TELEGRAM_SECRET_TOKEN"]})
+        headers = {"Content-Type": "application/json",
+                   "X-Telegram-Bot-Api-Secret-Token": SECRETS["TELEGRAM_SECRET_TOKEN"]}
+        return self.post(json.dumps(body).encode(), headers)
 
     def _message(self, **content):
         return {"message": {"message_id": next(_ids), "date": int(time.time()),
@@ -91,7 +92,8 @@ class Telegram(Platform):
                                                    "height": 512, "is_animated": False, "type": "regular"}))
 
     def texts(self):
-        forms = [{k: v[0] for k, v in parse_qs(c.body.decode()).items()} for c in self.fake.of("telegram", "/sendMessage")]
+        calls = self.fake.of("telegram", "/sendMessage")
+        forms = [{k: v[0] for k, v in parse_qs(c.body.decode()).items()} for c in calls]
         return [f["text"] for f in forms if f.get("chat_id") == self.sender]
 
 
@@ -156,7 +158,8 @@ class Messenger(Platform):
         for body in bodies:
             message = body.get("message") or {}
             if (body.get("recipient") or {}).get("id") == self.sender:
-                found.append(message.get("text") or ((message.get("attachment") or {}).get("payload") or {}).get("text"))
+                template = (message.get("attachment") or {}).get("payload") or {}
+                found.append(message.get("text") or template.get("text"))
         return [text for text in found if text]
 
 

@@ -126,7 +126,7 @@ def test_reload_keeps_the_conversation(browser, assistant, catalogues):
     assert browser.find_element(By.ID, "hc-panel").is_displayed()
     assert (page.texts("user"), page.texts()) == before
     page.type("what are its side effects?")
-    page.wait_for_bot(text_of(catalogues, "en", "utter_ioct_side_effects")), "same conversation: 'its' is IOCT"
+    page.wait_for_bot(text_of(catalogues, "en", "utter_ioct_side_effects"))  # same conversation: "its" is IOCT
 
 
 def test_html_typed_by_a_patient_is_shown_as_text(browser, assistant):
@@ -141,7 +141,7 @@ def test_html_typed_by_a_patient_is_shown_as_text(browser, assistant):
 
 
 def test_the_chat_works_from_the_keyboard_with_labels(browser, assistant, catalogues):
-    page = ChatPage(browser, assistant.webchat)
+    ChatPage(browser, assistant.webchat)
     launcher = browser.find_element(By.CSS_SELECTOR, ".hc-launcher")
     assert launcher.get_attribute("aria-label") and launcher.get_attribute("aria-controls") == "hc-panel"
     launcher.send_keys(Keys.ENTER)

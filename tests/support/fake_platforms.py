@@ -73,12 +73,13 @@ def media(call: Call, base: str) -> Optional[Any]:
     if call.method != "GET":
         return None
     path = call.path
-    if path.startswith(("/download/", "/media/", "/file/")) or path.endswith("/content") or path == "/cgi-bin/media/get":
+    if path.startswith(("/download/", "/media/", "/file/", "/cgi-bin/media/get")) or path.endswith("/content"):
         return PDF
     if call.platform == "whatsapp" and re.fullmatch(r"/[\w.-]+", path):
         return {"url": f"{base}/download{path}", "mime_type": "application/pdf", "id": path[1:]}
     if call.platform == "telegram" and path.endswith("/getFile"):
-        return {"ok": True, "result": {"file_id": call.query.get("file_id", [""])[0], "file_path": "documents/report.pdf"}}
+        file_id = call.query.get("file_id", [""])[0]
+        return {"ok": True, "result": {"file_id": file_id, "file_path": "documents/report.pdf"}}
     return None
 
 
