@@ -205,7 +205,7 @@ def running_assistant(
     actions = start_action_server(action_port, env, run_dir / "actions.log")
     rasa = start_rasa_server(rasa_port, env, model, run_dir / "rasa.log")
     webchat = start_webchat(webchat_port, f"http://{HOST}:{rasa_port}", env, run_dir / "webchat.log")
-    processes = [rasa, actions, worker, api, webchat]
+    processes = [rasa, actions, worker, webchat, api]  # the API last: a test stops and restarts it
     try:
         wait_until_ready(f"http://{HOST}:{api_port}/health", api)
         wait_until_ready(f"http://{HOST}:{action_port}/health", actions)

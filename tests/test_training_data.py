@@ -2,6 +2,7 @@
 import pytest
 from rasa.shared.core.domain import Domain
 
+from bot.channels.messaging import SHARE_DOCUMENT, UNSUPPORTED
 from bot.languages import SUPPORTED
 from bot.tools.check_nlu_data import check, spec_intents
 
@@ -10,7 +11,8 @@ def test_domain_knows_exactly_the_spec_intents_plus_our_own():
     domain_intents = set(Domain.load("bot/domain").intents)
     assert set(spec_intents()) <= domain_intents
     rasa_defaults = {"nlu_fallback", "restart", "session_start", "back"}
-    assert domain_intents - set(spec_intents()) - rasa_defaults == {"unsupported_language"}
+    channel_intents = {SHARE_DOCUMENT.lstrip("/"), UNSUPPORTED.lstrip("/")}  # files and stickers from messaging apps
+    assert domain_intents - set(spec_intents()) - rasa_defaults == {"unsupported_language", *channel_intents}
 
 
 @pytest.mark.parametrize("language", SUPPORTED)

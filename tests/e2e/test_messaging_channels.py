@@ -217,7 +217,8 @@ class Line(Platform):
         return self._event(type="postback", postback={"data": payload})
 
     def file(self):
-        return self._event(type="message", message={"type": "file", "id": "line-media-1", "fileName": "report.pdf"})
+        return self._event(type="message", message={"type": "file", "id": f"line-media-{next(_ids)}",
+                                                    "fileName": "report.pdf"})
 
     def sticker(self):
         return self._event(type="message", message={"type": "sticker", "id": str(next(_ids)), "packageId": "1",
