@@ -1,7 +1,9 @@
 """The staff review app (issue 6): a Flask app to read, filter, flag and export patient conversations.
 
-Layout as in Flask's tutorial: `create_app()` here, `db.py` (accounts and audit log), `auth.py` (sign-in,
-lock-out, inactivity logoff, roles), `cli.py` (`python -m bot.staff create-account`).
+Layout as in Flask's tutorial: `create_app()` here, `db.py` (accounts, reviews and the audit log), `auth.py`
+(sign-in, lock-out, inactivity logoff, roles), `conversations.py` (reading Rasa's tracker store), `views.py`
+(conversation list and transcript), `cli.py` (`python -m bot.staff create-account`). The tracker store is the
+one endpoints.yml uses (TRACKER_DB_* variables, bot/tracker_db.py), or TRACKER_DB_URL in the config.
 """
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ import os
 from datetime import timedelta
 from typing import Any, Dict, Optional
 
+import sqlalchemy as sa
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from bot.staff import auth, db
+from bot.staff import auth, db, views
+from bot.tracker_db import url_from_env
 
 DEFAULT_SECRET = "local-dev-staff-secret"
 csrf = CSRFProtect()
@@ -38,5 +42,7 @@ def create_app(config: Optional[Dict[str, Any]] = None) -> Flask:
         raise RuntimeError("STAFF_SECRET_KEY must be set to a random value of 32+ characters in production.")
     csrf.init_app(app)
     db.init_app(app)
+    app.extensions["tracker_engine"] = sa.create_engine(app.config.get("TRACKER_DB_URL") or url_from_env(), future=True)
     app.register_blueprint(auth.blueprint)
+    app.register_blueprint(views.blueprint)
     return app

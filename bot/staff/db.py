@@ -32,6 +32,14 @@ audit_log = sa.Table(
 )
 
 
+reviews = sa.Table(
+    "staff_reviews", metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("reviewed_by", sa.String(80), nullable=False),
+    sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -78,3 +86,14 @@ def audit_entries(limit: int = 200) -> List[Dict[str, Any]]:
     with engine().connect() as connection:
         rows = connection.execute(sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)).mappings()
         return [dict(row) for row in rows]
+
+
+def mark_reviewed(sender_id: str, username: str) -> None:
+    with engine().begin() as connection:
+        connection.execute(reviews.delete().where(reviews.c.sender_id == sender_id))
+        connection.execute(reviews.insert().values(sender_id=sender_id, reviewed_by=username, reviewed_at=now()))
+
+
+def reviewed() -> Dict[str, Dict[str, Any]]:
+    with engine().connect() as connection:
+        return {row["sender_id"]: dict(row) for row in connection.execute(sa.select(reviews)).mappings()}

@@ -5,19 +5,8 @@ import re
 import pytest
 
 from bot.staff import create_app, db
-from bot.staff.auth import hash_password
 from bot.staff.cli import main as cli
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = create_app({"STAFF_DB_URL": f"sqlite:///{tmp_path / 'staff.sqlite3'}", "TESTING": True})
-    engine = app.extensions["staff_engine"]
-    db.create_account(engine, "ada", hash_password(PASSWORD), "administrator")
-    db.create_account(engine, "cora", hash_password(PASSWORD), "coordinator")
-    return app
+from tests.bot.staff.conftest import PASSWORD
 
 
 @pytest.fixture

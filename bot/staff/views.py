@@ -1,0 +1,110 @@
+"""Conversation list (filters, search, counts, pages) and transcript view with the bot's understanding beside it."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import yaml
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from rasa.shared.core.domain import Domain
+
+from bot.languages import NATIVE_NAMES, RIGHT_TO_LEFT
+from bot.staff import conversations, db
+from bot.staff.conversations import Conversation
+
+blueprint = Blueprint("conversations", __name__)
+PAGE_SIZE = 25
+DOMAIN_DIR = Path(__file__).resolve().parents[1] / "domain"
+CLINICIAN_FLAGS = {"emergency", "handoff"}
+
+
+@lru_cache(maxsize=1)
+def intent_labels() -> Dict[str, str]:
+    return yaml.safe_load((Path(__file__).with_name("intent_labels.yml")).read_text(encoding="utf-8"))["labels"]
+
+
+@lru_cache(maxsize=1)
+def english_responses() -> Dict[str, str]:
+    """The English text of every response (the domain is the English catalogue)."""
+    return {name: (variants[0].get("text") or "") for name, variants in Domain.load(str(DOMAIN_DIR)).responses.items()}
+
+
+def may_see(conversation: Conversation) -> bool:
+    """Clinicians see conversations that were handed off or flagged; coordinators and administrators all."""
+    return g.user["role"] != "clinician" or bool(conversation.flags & CLINICIAN_FLAGS)
+
+
+def _date(value: Optional[str], end: bool = False) -> Optional[datetime]:
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        abort(400, "Dates are YYYY-MM-DD.")
+    return day.replace(hour=23, minute=59, second=59) if end else day
+
+
+def matches(conversation: Conversation, filters: Dict[str, str], reviewed: Dict[str, Any]) -> bool:
+    if filters.get("channel") and conversation.channel != filters["channel"]:
+        return False
+    if filters.get("language") and filters["language"] not in conversation.languages:
+        return False
+    if filters.get("intent") and filters["intent"] not in conversation.intents:
+        return False
+    if filters.get("flag") and filters["flag"] not in conversation.flags:
+        return False
+    status = filters.get("review")
+    if status and (status == "reviewed") != (conversation.sender_id in reviewed):
+        return False
+    query = (filters.get("q") or "").strip().casefold()
+    return not query or any(query in text.casefold() for text in conversation.texts)
+
+
+@blueprint.route("/conversations")
+def conversation_list() -> Any:
+    filters = {key: request.args.get(key, "") for key in ("since", "until", "channel", "language", "intent", "flag",
+                                                          "review", "q")}
+    engine = current_app.extensions["tracker_engine"]
+    found = conversations.summaries(engine, _date(filters["since"]), _date(filters["until"], end=True))
+    visible = [c for c in found if may_see(c)]
+    reviewed = db.reviewed()
+    chosen = [c for c in visible if matches(c, filters, reviewed)]
+    page = max(1, request.args.get("page", 1, type=int))
+    shown = chosen[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    db.audit(g.user["username"], "list_conversations", f"{len(chosen)} found")
+    return render_template(
+        "conversations.html", conversations=shown, filters=filters, page=page, total=len(chosen),
+        pages=max(1, -(-len(chosen) // PAGE_SIZE)), reviewed=reviewed,
+        by_language=Counter(language for c in chosen for language in c.languages),
+        by_channel=Counter(c.channel for c in chosen), channels=sorted({c.channel for c in visible}),
+        languages=NATIVE_NAMES, intents=intent_labels(), flags=conversations.FLAGS)
+
+
+@blueprint.route("/conversations/<path:sender_id>")
+def conversation(sender_id: str) -> Any:
+    engine = current_app.extensions["tracker_engine"]
+    summary = next((c for c in conversations.summaries(engine) if c.sender_id == sender_id), None)
+    if summary is None:
+        abort(404)
+    if not may_see(summary):
+        db.audit(g.user["username"], "view_refused", sender_id)
+        abort(403)
+    db.audit(g.user["username"], "view_conversation", sender_id)
+    return render_template("conversation.html", conversation=summary,
+                           turns=conversations.transcript(engine, sender_id), intents=intent_labels(),
+                           english=english_responses(), right_to_left=RIGHT_TO_LEFT,
+                           reviewed=db.reviewed().get(sender_id))
+
+
+@blueprint.route("/conversations/<path:sender_id>/reviewed", methods=["POST"])
+def mark_reviewed(sender_id: str) -> Any:
+    engine = current_app.extensions["tracker_engine"]
+    summary = next((c for c in conversations.summaries(engine) if c.sender_id == sender_id), None)
+    if summary is None or not may_see(summary):
+        abort(404)
+    db.mark_reviewed(sender_id, g.user["username"])
+    db.audit(g.user["username"], "mark_reviewed", sender_id)
+    return redirect(url_for("conversations.conversation", sender_id=sender_id))

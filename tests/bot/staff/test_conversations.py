@@ -1,0 +1,71 @@
+"""Conversation list, filters, transcript with the bot's understanding, roles on conversations, review, audit."""
+import re
+
+import pytest
+
+from bot.staff import db
+from tests.bot.staff.test_auth import sign_in
+
+
+@pytest.fixture
+def coordinator(app):
+    client = app.test_client()
+    sign_in(client, "cora")
+    return client
+
+
+def listed(page):
+    return re.findall(r'<tr class="conversation">.*?<a href="[^"]+">([^<]+)</a>', page, re.S)
+
+
+def test_the_list_is_newest_first_with_counts(coordinator):
+    page = coordinator.get("/conversations").get_data(as_text=True)
+    assert listed(page) == ["en-plain", "ar-emergency", "ru-handoff"]
+    assert "3 conversations" in page and "telegram 1" in page and "rest 2" in page
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("language=ru&flag=handoff", ["ru-handoff"]), ("flag=emergency", ["ar-emergency"]),
+    ("channel=telegram", ["en-plain"]), ("intent=ask_ioct_what", ["en-plain"]), ("q=человеком", ["ru-handoff"]),
+    ("until=1970-01-01", ["en-plain", "ar-emergency", "ru-handoff"]), ("since=2030-01-01", []),
+])
+def test_filters(coordinator, query, expected):
+    assert listed(coordinator.get(f"/conversations?{query}").get_data(as_text=True)) == expected
+
+
+def test_a_bad_date_is_a_clear_400(coordinator):
+    assert coordinator.get("/conversations?since=yesterday").status_code == 400
+
+
+def test_the_transcript_shows_understanding_and_english_beside_each_message(coordinator):
+    page = coordinator.get("/conversations/ru-handoff").get_data(as_text=True)
+    assert "Что такое ИОЛТ?" in page and "What IORT is" in page and "(0.90)" in page
+    assert "Intraoperative radiotherapy (IORT) is" in page, "the bot's reply in English beside it"
+
+
+def test_arabic_is_right_to_left_and_patient_html_is_text(coordinator):
+    arabic = coordinator.get("/conversations/ar-emergency").get_data(as_text=True)
+    assert 'dir="rtl">أمي تنزف' in arabic
+    english = coordinator.get("/conversations/en-plain").get_data(as_text=True)
+    assert "<script>alert" not in english and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in english
+
+
+def test_a_clinician_sees_only_flagged_or_handed_off_conversations(app):
+    client = app.test_client()
+    sign_in(client, "clio")
+    assert listed(client.get("/conversations").get_data(as_text=True)) == ["ar-emergency", "ru-handoff"]
+    assert client.get("/conversations/en-plain").status_code == 403
+    assert client.get("/conversations/ar-emergency").status_code == 200
+
+
+def test_mark_reviewed_filters_and_is_audited(app, coordinator):
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      coordinator.get("/conversations/ar-emergency").get_data(as_text=True)).group(1)
+    assert coordinator.post("/conversations/ar-emergency/reviewed").status_code == 400, "CSRF token required"
+    coordinator.post("/conversations/ar-emergency/reviewed", data={"csrf_token": token})
+    assert "Reviewed by cora" in coordinator.get("/conversations/ar-emergency").get_data(as_text=True)
+    assert listed(coordinator.get("/conversations?flag=emergency&review=unreviewed").get_data(as_text=True)) == []
+    with app.app_context():
+        actions = [(e["username"], e["action"], e["target"]) for e in db.audit_entries()]
+    assert ("cora", "mark_reviewed", "ar-emergency") in actions
+    assert ("cora", "view_conversation", "ar-emergency") in actions
