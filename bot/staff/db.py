@@ -40,6 +40,22 @@ reviews = sa.Table(
 )
 
 
+notes = sa.Table(
+    "staff_notes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("author", sa.String(80), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+tags = sa.Table(
+    "staff_tags", metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("tag", sa.String(40), primary_key=True),
+)
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -97,3 +113,33 @@ def mark_reviewed(sender_id: str, username: str) -> None:
 def reviewed() -> Dict[str, Dict[str, Any]]:
     with engine().connect() as connection:
         return {row["sender_id"]: dict(row) for row in connection.execute(sa.select(reviews)).mappings()}
+
+
+def add_note(sender_id: str, author: str, text: str) -> None:
+    with engine().begin() as connection:
+        connection.execute(notes.insert().values(sender_id=sender_id, author=author, at=now(), text=text))
+
+
+def notes_of(sender_id: str) -> List[Dict[str, Any]]:
+    with engine().connect() as connection:
+        query = sa.select(notes).where(notes.c.sender_id == sender_id).order_by(notes.c.id)
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def add_tag(sender_id: str, tag: str) -> None:
+    with engine().begin() as connection:
+        connection.execute(tags.delete().where(sa.and_(tags.c.sender_id == sender_id, tags.c.tag == tag)))
+        connection.execute(tags.insert().values(sender_id=sender_id, tag=tag))
+
+
+def tags_of(sender_id: str) -> List[str]:
+    with engine().connect() as connection:
+        query = sa.select(tags.c.tag).where(tags.c.sender_id == sender_id).order_by(tags.c.tag)
+        return [row[0] for row in connection.execute(query)]
+
+
+def forget(sender_id: str) -> None:
+    """Staff's own records about a conversation the patient asked to delete (the audit log keeps the fact)."""
+    with engine().begin() as connection:
+        for table in (reviews, notes, tags):
+            connection.execute(table.delete().where(table.c.sender_id == sender_id))

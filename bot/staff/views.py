@@ -1,6 +1,10 @@
 """Conversation list (filters, search, counts, pages) and transcript view with the bot's understanding beside it."""
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 from collections import Counter
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -8,17 +12,21 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 import yaml
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from rasa.shared.core.domain import Domain
 
 from bot.languages import NATIVE_NAMES, RIGHT_TO_LEFT
 from bot.staff import conversations, db
 from bot.staff.conversations import Conversation
+from bot.tracker_db import delete_conversation
 
 blueprint = Blueprint("conversations", __name__)
 PAGE_SIZE = 25
 DOMAIN_DIR = Path(__file__).resolve().parents[1] / "domain"
 CLINICIAN_FLAGS = {"emergency", "handoff"}
+MAX_NOTE = 4000
+TAG = re.compile(r"[\w-]{1,40}")
+EXPORT_FIELDS = ("conversation", "channel", "speaker", "time", "language", "intent", "confidence", "response", "text")
 
 
 @lru_cache(maxsize=1)
@@ -67,8 +75,7 @@ def matches(conversation: Conversation, filters: Dict[str, str], reviewed: Dict[
 def conversation_list() -> Any:
     filters = {key: request.args.get(key, "") for key in ("since", "until", "channel", "language", "intent", "flag",
                                                           "review", "q")}
-    engine = current_app.extensions["tracker_engine"]
-    found = conversations.summaries(engine, _date(filters["since"]), _date(filters["until"], end=True))
+    found = conversations.summaries(_tracker(), _date(filters["since"]), _date(filters["until"], end=True))
     visible = [c for c in found if may_see(c)]
     reviewed = db.reviewed()
     chosen = [c for c in visible if matches(c, filters, reviewed)]
@@ -85,8 +92,7 @@ def conversation_list() -> Any:
 
 @blueprint.route("/conversations/<path:sender_id>")
 def conversation(sender_id: str) -> Any:
-    engine = current_app.extensions["tracker_engine"]
-    summary = next((c for c in conversations.summaries(engine) if c.sender_id == sender_id), None)
+    summary = next((c for c in conversations.summaries(_tracker()) if c.sender_id == sender_id), None)
     if summary is None:
         abort(404)
     if not may_see(summary):
@@ -94,17 +100,93 @@ def conversation(sender_id: str) -> Any:
         abort(403)
     db.audit(g.user["username"], "view_conversation", sender_id)
     return render_template("conversation.html", conversation=summary,
-                           turns=conversations.transcript(engine, sender_id), intents=intent_labels(),
+                           turns=conversations.transcript(_tracker(), sender_id), intents=intent_labels(),
                            english=english_responses(), right_to_left=RIGHT_TO_LEFT,
-                           reviewed=db.reviewed().get(sender_id))
+                           reviewed=db.reviewed().get(sender_id), notes=db.notes_of(sender_id),
+                           tags=db.tags_of(sender_id))
 
 
 @blueprint.route("/conversations/<path:sender_id>/reviewed", methods=["POST"])
 def mark_reviewed(sender_id: str) -> Any:
-    engine = current_app.extensions["tracker_engine"]
-    summary = next((c for c in conversations.summaries(engine) if c.sender_id == sender_id), None)
-    if summary is None or not may_see(summary):
-        abort(404)
+    _visible(sender_id)
     db.mark_reviewed(sender_id, g.user["username"])
     db.audit(g.user["username"], "mark_reviewed", sender_id)
     return redirect(url_for("conversations.conversation", sender_id=sender_id))
+
+
+def _visible(sender_id: str) -> Conversation:
+    """The conversation if this staff member may work on it; 404 otherwise (not even whether it exists)."""
+    summary = next((c for c in conversations.summaries(_tracker()) if c.sender_id == sender_id), None)
+    if summary is None or not may_see(summary):
+        abort(404)
+    return summary
+
+
+def _tracker() -> Any:
+    return current_app.extensions["tracker_engine"]
+
+
+@blueprint.route("/conversations/<path:sender_id>/notes", methods=["POST"])
+def add_note(sender_id: str) -> Any:
+    _visible(sender_id)
+    text = (request.form.get("note") or "").strip()
+    if not text or len(text) > MAX_NOTE:
+        abort(400, f"A note has 1 to {MAX_NOTE} characters.")
+    db.add_note(sender_id, g.user["username"], text)
+    db.audit(g.user["username"], "add_note", sender_id)
+    return redirect(url_for("conversations.conversation", sender_id=sender_id))
+
+
+@blueprint.route("/conversations/<path:sender_id>/tags", methods=["POST"])
+def add_tag(sender_id: str) -> Any:
+    _visible(sender_id)
+    tag = (request.form.get("tag") or "").strip().lower()
+    if not TAG.fullmatch(tag):
+        abort(400, "A tag is 1 to 40 letters, digits, - or _.")
+    db.add_tag(sender_id, tag)
+    db.audit(g.user["username"], "add_tag", f"{sender_id}: {tag}")
+    return redirect(url_for("conversations.conversation", sender_id=sender_id))
+
+
+@blueprint.route("/conversations/<path:sender_id>/delete", methods=["POST"])
+def delete(sender_id: str) -> Any:
+    """A patient asked for deletion: the transcript goes from the tracker store, staff records with it."""
+    if g.user["role"] == "clinician":
+        abort(403)
+    _visible(sender_id)
+    deleted = delete_conversation(_tracker(), sender_id)
+    db.forget(sender_id)
+    db.audit(g.user["username"], "delete_conversation", f"{sender_id} ({deleted} events)")
+    return redirect(url_for("conversations.conversation_list"))
+
+
+@blueprint.route("/export", methods=["POST"])
+def export() -> Any:
+    """The selected conversations' transcripts as CSV or JSON (a download; audited with every id)."""
+    chosen = request.form.getlist("conversation")
+    if not chosen:
+        abort(400, "Select at least one conversation.")
+    summaries = [_visible(sender_id) for sender_id in chosen]
+    rows = [{"conversation": s.sender_id, "channel": s.channel, "speaker": turn.speaker,
+             "time": turn.at.isoformat(), "language": turn.language or "", "intent": turn.intent or "",
+             "confidence": "" if turn.confidence is None else round(turn.confidence, 3),
+             "response": turn.response or "", "text": turn.text}
+            for s in summaries for turn in conversations.transcript(_tracker(), s.sender_id)]
+    kind = request.form.get("format", "csv")
+    db.audit(g.user["username"], f"export_{kind}", ", ".join(chosen)[:255])
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    if kind == "json":
+        body = json.dumps(rows, ensure_ascii=False, indent=1)
+        return Response(body, mimetype="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="conversations-{stamp}.json"'})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_FIELDS))
+    writer.writeheader()
+    writer.writerows({key: _safe_cell(value) for key, value in row.items()} for row in rows)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="conversations-{stamp}.csv"'})
+
+
+def _safe_cell(value: Any) -> Any:
+    """A patient's text starting with = + - @ would be a formula in a spreadsheet: prefix it with a quote."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value

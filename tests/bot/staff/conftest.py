@@ -37,10 +37,19 @@ CONVERSATIONS = {
 }
 
 
+@pytest.fixture(scope="session")
+def domain():
+    return Domain.load("bot/domain")
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def tracker_url(tmp_path):
+def tracker_url(tmp_path, domain):
     path = tmp_path / "tracker.db"
-    domain = Domain.load("bot/domain")
     store = SQLTrackerStore(domain, dialect="sqlite", db=str(path))
     for sender, events in CONVERSATIONS.items():
         asyncio.run(store.save(DialogueStateTracker.from_events(sender, events, slots=domain.slots)))
@@ -48,10 +57,10 @@ def tracker_url(tmp_path):
 
 
 @pytest.fixture
-def app(tmp_path, tracker_url):
+def app(tmp_path, tracker_url, password_hash):
     app = create_app({"STAFF_DB_URL": f"sqlite:///{tmp_path / 'staff.sqlite3'}", "TRACKER_DB_URL": tracker_url,
                       "TESTING": True})
     engine = app.extensions["staff_engine"]
     for name, role in (("ada", "administrator"), ("cora", "coordinator"), ("clio", "clinician")):
-        db.create_account(engine, name, hash_password(PASSWORD), role)
+        db.create_account(engine, name, password_hash, role)
     return app

@@ -69,3 +69,67 @@ def test_mark_reviewed_filters_and_is_audited(app, coordinator):
         actions = [(e["username"], e["action"], e["target"]) for e in db.audit_entries()]
     assert ("cora", "mark_reviewed", "ar-emergency") in actions
     assert ("cora", "view_conversation", "ar-emergency") in actions
+
+
+def token_of(client, path):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def test_export_csv_and_json_are_downloads_and_audited(app, coordinator):
+    token = token_of(coordinator, "/conversations")
+    answer = coordinator.post("/export", data={"csrf_token": token, "conversation": ["ru-handoff", "en-plain"],
+                                               "format": "csv"})
+    assert answer.headers["Content-Disposition"].startswith('attachment; filename="conversations-')
+    text = answer.get_data(as_text=True)
+    assert text.splitlines()[0] == "conversation,channel,speaker,time,language,intent,confidence,response,text"
+    assert "Что такое ИОЛТ?" in text and "ask_iort_what" in text and "ar-emergency" not in text
+    data = coordinator.post("/export", data={"csrf_token": token, "conversation": "ar-emergency",
+                                             "format": "json"}).get_json()
+    assert data[0]["text"] == "أمي تنزف بشدة من الجرح" and data[0]["intent"] == "report_emergency"
+    with app.app_context():
+        actions = {(e["action"], e["target"]) for e in db.audit_entries()}
+    assert ("export_csv", "ru-handoff, en-plain") in actions and ("export_json", "ar-emergency") in actions
+
+
+def test_export_needs_a_selection_and_the_token(coordinator):
+    assert coordinator.post("/export", data={"conversation": "en-plain"}).status_code == 400
+    assert coordinator.post("/export", data={"csrf_token": token_of(coordinator, "/conversations")}).status_code == 400
+
+
+def test_a_clinician_cannot_export_an_unflagged_conversation(app):
+    client = app.test_client()
+    sign_in(client, "clio")
+    token = token_of(client, "/conversations")
+    assert client.post("/export", data={"csrf_token": token, "conversation": "en-plain"}).status_code == 404
+
+
+def test_notes_and_tags(coordinator):
+    token = token_of(coordinator, "/conversations/ru-handoff")
+    coordinator.post("/conversations/ru-handoff/notes", data={"csrf_token": token, "note": "<b>Call back</b> Monday"})
+    coordinator.post("/conversations/ru-handoff/tags", data={"csrf_token": token, "tag": "Needs-Interpreter"})
+    assert coordinator.post("/conversations/ru-handoff/tags", data={"csrf_token": token, "tag": "no spaces"}
+                            ).status_code == 400
+    page = coordinator.get("/conversations/ru-handoff").get_data(as_text=True)
+    assert "&lt;b&gt;Call back&lt;/b&gt; Monday" in page and "needs-interpreter" in page
+
+
+def test_deleting_on_the_patients_request(app, coordinator):
+    token = token_of(coordinator, "/conversations/en-plain")
+    coordinator.post("/conversations/en-plain/delete", data={"csrf_token": token})
+    assert coordinator.get("/conversations/en-plain").status_code == 404
+    assert "en-plain" not in listed(coordinator.get("/conversations").get_data(as_text=True))
+    with app.app_context():
+        assert any(e["action"] == "delete_conversation" and e["target"].startswith("en-plain")
+                   for e in db.audit_entries())
+
+
+def test_a_clinician_cannot_delete(app):
+    client = app.test_client()
+    sign_in(client, "clio")
+    token = token_of(client, "/conversations/ar-emergency")
+    assert client.post("/conversations/ar-emergency/delete", data={"csrf_token": token}).status_code == 403
+
+
+def test_spreadsheet_formulas_typed_by_a_patient_are_neutralised():
+    from bot.staff.views import _safe_cell
+    assert _safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")" and _safe_cell("hello") == "hello"
