@@ -190,3 +190,22 @@ def export() -> Any:
 def _safe_cell(value: Any) -> Any:
     """A patient's text starting with = + - @ would be a formula in a spreadsheet: prefix it with a quote."""
     return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
+@blueprint.route("/dashboard")
+def dashboard() -> Any:
+    """Conversations per day, language and channel; fallback share; top intents; hand-offs and emergencies."""
+    visible = [c for c in conversations.summaries(_tracker()) if may_see(c)]
+    per_day = Counter(c.last.strftime("%Y-%m-%d") for c in visible)
+    intents = Counter(intent for c in visible for intent in c.intents)
+    labels = intent_labels()
+    figures = {
+        "per_day": sorted(per_day.items())[-30:],
+        "per_language": Counter(language for c in visible for language in c.languages).most_common(),
+        "per_channel": Counter(c.channel or "?" for c in visible).most_common(),
+        "top_intents": [(labels.get(name, name), n) for name, n in intents.most_common(10)],
+        "flags": [(flag, sum(flag in c.flags for c in visible)) for flag in conversations.FLAGS],
+    }
+    fallback_share = sum("fallback" in c.flags for c in visible) / len(visible) if visible else 0.0
+    db.audit(g.user["username"], "view_dashboard")
+    return render_template("dashboard.html", figures=figures, total=len(visible), fallback_share=fallback_share)

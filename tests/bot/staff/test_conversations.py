@@ -133,3 +133,14 @@ def test_a_clinician_cannot_delete(app):
 def test_spreadsheet_formulas_typed_by_a_patient_are_neutralised():
     from bot.staff.views import _safe_cell
     assert _safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")" and _safe_cell("hello") == "hello"
+
+
+def test_the_dashboard_counts_what_staff_may_see(app, coordinator):
+    page = coordinator.get("/dashboard").get_data(as_text=True)
+    assert "3 conversations" in page and page.count("<svg") == 5
+    flags = re.search(r'<figure id="flags">.*?</figure>', page, re.S).group(0)
+    assert "<title>emergency: 1</title>" in flags and "<title>handoff: 1</title>" in flags
+    assert "<title>What IOCT is: 1</title>" in page, "intents by their readable label"
+    clinician = app.test_client()
+    sign_in(clinician, "clio")
+    assert "2 conversations" in clinician.get("/dashboard").get_data(as_text=True)
