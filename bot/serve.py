@@ -55,6 +55,7 @@ def service_env(action_port: int, run_dir: Path, api_port: int) -> Dict[str, str
     env.setdefault("CONSULTATION_API_DB_URL", f"sqlite:///{run_dir / 'consultations.sqlite3'}")
     env.setdefault("CONSULTATION_API_STORAGE", str(run_dir / "consultation-documents"))
     env.setdefault("CONSULTATION_OUTBOX", str(run_dir / "outbox.sqlite3"))
+    env.setdefault("STAFF_DB_URL", f"sqlite:///{run_dir / 'staff.sqlite3'}")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -86,6 +87,11 @@ def start_action_server(port: int, env: Dict[str, str], log: Optional[Path] = No
 def start_webchat(port: int, rasa_url: str, env: Dict[str, str], log: Optional[Path] = None) -> subprocess.Popen:
     command = [str(VENV_BIN / "python"), "-m", "bot.webchat", "--host", HOST, "--port", str(port),
                "--rasa-url", rasa_url]
+    return _start(command, env, log)
+
+
+def start_staff_app(port: int, env: Dict[str, str], log: Optional[Path] = None) -> subprocess.Popen:
+    command = [str(VENV_BIN / "python"), "-m", "bot.staff", "serve", "--host", HOST, "--port", str(port)]
     return _start(command, env, log)
 
 
@@ -166,6 +172,7 @@ class Assistant:
     processes: List[subprocess.Popen]
     env: Dict[str, str]
     webchat: str = ""
+    staff: str = ""
 
     @property
     def rasa_url(self) -> str:
@@ -188,15 +195,17 @@ def running_assistant(
     api_port: Optional[int] = None,
     delivery_interval: float = 10.0,
     webchat_port: Optional[int] = None,
+    staff_port: Optional[int] = None,
 ) -> Iterator[Assistant]:
     """Start the consultation API, the delivery worker, the action server and Rasa on loopback; stop them after.
 
     Logs go to run_dir/*.log, conversations to run_dir/tracker.db, consultation requests to
     run_dir/consultations.sqlite3 (unless CONSULTATION_API_URL points at another API). The web chat's demo
-    page is served too, and allowed to call Rasa from the browser.
+    page is served too, and allowed to call Rasa from the browser, and the staff review app reads the same
+    tracker store.
     """
     rasa_port, action_port, api_port = rasa_port or free_port(), action_port or free_port(), api_port or free_port()
-    webchat_port = webchat_port or free_port()
+    webchat_port, staff_port = webchat_port or free_port(), staff_port or free_port()
     env = service_env(action_port, run_dir, api_port)
     webchat_url = f"http://{HOST}:{webchat_port}"
     env["WEBCHAT_ORIGINS"] = " ".join(filter(None, [env.get("WEBCHAT_ORIGINS"), webchat_url]))
@@ -205,14 +214,17 @@ def running_assistant(
     actions = start_action_server(action_port, env, run_dir / "actions.log")
     rasa = start_rasa_server(rasa_port, env, model, run_dir / "rasa.log")
     webchat = start_webchat(webchat_port, f"http://{HOST}:{rasa_port}", env, run_dir / "webchat.log")
-    processes = [rasa, actions, worker, webchat, api]  # the API last: a test stops and restarts it
+    staff = start_staff_app(staff_port, env, run_dir / "staff.log")
+    staff_url = f"http://{HOST}:{staff_port}"
+    processes = [rasa, actions, worker, webchat, staff, api]  # the API last: a test stops and restarts it
     try:
         wait_until_ready(f"http://{HOST}:{api_port}/health", api)
         wait_until_ready(f"http://{HOST}:{action_port}/health", actions)
         wait_until_ready(f"{webchat_url}/health", webchat)
+        wait_until_ready(f"{staff_url}/sign-in", staff)
         wait_until_ready(f"http://{HOST}:{rasa_port}/", rasa)
         yield Assistant(f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", env["CONSULTATION_API_URL"],
-                        processes, env, webchat_url)
+                        processes, env, webchat_url, staff_url)
     finally:
         stop(*processes)
 
@@ -223,6 +235,7 @@ def main() -> int:
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("CONSULTATION_API_PORT", 5056)))
     parser.add_argument("--webchat-port", type=int, default=int(os.environ.get("WEBCHAT_PORT", 8080)))
+    parser.add_argument("--staff-port", type=int, default=int(os.environ.get("STAFF_PORT", 5057)))
     parser.add_argument("--model", type=Path, default=ROOT / "models")
     args = parser.parse_args()
     # `kill` (SIGTERM) must stop the servers too, not only Ctrl-C.
@@ -231,9 +244,10 @@ def main() -> int:
     run_dir.mkdir(exist_ok=True)
     try:
         with running_assistant(run_dir, args.model, args.port, args.action_port, args.api_port,
-                               webchat_port=args.webchat_port) as assistant:
-            print(f"Assistant ready: web chat demo {assistant.webchat}; POST {assistant.webhook}; consultation API"
-                  f" {assistant.api} (logs in {run_dir}). Ctrl-C stops it.", flush=True)
+                               webchat_port=args.webchat_port, staff_port=args.staff_port) as assistant:
+            print(f"Assistant ready: web chat demo {assistant.webchat}; staff app {assistant.staff}; POST"
+                  f" {assistant.webhook}; consultation API {assistant.api} (logs in {run_dir}). Ctrl-C stops it.",
+                  flush=True)
             while assistant.running():
                 time.sleep(1)
             return 1

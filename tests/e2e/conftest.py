@@ -1,13 +1,17 @@
 """Start the real services (consultation API, delivery worker, action server, Rasa with the trained model) once."""
 import os
 import re
+import shutil
 import sqlite3
+import tempfile
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 import requests
 from rasa.shared.core.domain import Domain
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from bot.locales import load_catalogues
 from bot.serve import ROOT, latest_model, running_assistant
@@ -165,3 +169,27 @@ def expect(says_response):
         return found
 
     return talk
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser():
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.fail("Debian's chromium and chromium-driver are needed (.ci/run installs them)")
+    profile = tempfile.mkdtemp(prefix="browser-profile-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,900"):
+        options.add_argument(argument)
+    downloads = Path(profile) / "downloads"
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.download_dir = downloads
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)

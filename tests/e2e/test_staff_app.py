@@ -1,0 +1,95 @@
+"""The staff app in a real browser, on the tracker store the running bot filled with real conversations."""
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from bot.serve import ROOT
+
+PASSWORD = "a long staff password 42"
+
+
+@pytest.fixture(scope="module")
+def accounts(assistant):
+    for name, role in (("coordinator1", "coordinator"), ("clinician1", "clinician")):
+        subprocess.run([sys.executable, "-m", "bot.staff", "create-account", name, "--role", role], cwd=ROOT,
+                       env=assistant.env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+
+
+def say(assistant, sender, text):
+    answer = requests.post(assistant.webhook, json={"sender": sender, "message": text}, timeout=120)
+    answer.raise_for_status()
+
+
+@pytest.fixture(scope="module")
+def conversations(assistant):
+    """A Russian patient who asks for a person (hand-off) and an English one who only asks a question."""
+    russian, english = f"ru-{uuid.uuid4().hex[:8]}", f"en-{uuid.uuid4().hex[:8]}"
+    say(assistant, russian, "Что такое интраоперационная лучевая терапия?")
+    say(assistant, russian, "Хочу поговорить с живым человеком, с координатором")
+    say(assistant, english, "What is IOCT?")
+    return russian, english
+
+
+def sign_in(browser, assistant, username):
+    browser.get(assistant.staff + "/sign-in")
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+
+@pytest.mark.parametrize("path", ["/", "/conversations", "/dashboard", "/audit"])
+def test_signed_out_every_page_goes_to_sign_in(browser, assistant, path):
+    browser.get(assistant.staff + path)
+    assert browser.current_url.startswith(assistant.staff + "/sign-in")
+
+
+def test_a_coordinator_finds_reads_reviews_and_exports_a_russian_hand_off(browser, assistant, accounts,
+                                                                          conversations):
+    russian, english = conversations
+    sign_in(browser, assistant, "coordinator1")
+    browser.get(assistant.staff + "/conversations")
+    Select(browser.find_element(By.NAME, "language")).select_by_value("ru")
+    Select(browser.find_element(By.NAME, "flag")).select_by_value("handoff")
+    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    found = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "tr.conversation a")]
+    assert russian in found and english not in found
+    browser.find_element(By.LINK_TEXT, russian).click()
+    understood = browser.find_elements(By.CSS_SELECTOR, "tr.patient .intent")
+    assert [u.text for u in understood] == ["What IORT is", "Wants a person: coordinator, nurse, doctor"]
+    assert browser.find_elements(By.CSS_SELECTOR, "tr.bot .english"), "the English reply beside the Russian one"
+    browser.find_element(By.XPATH, "//button[text()='Mark reviewed']").click()
+    WebDriverWait(browser, 30).until(lambda _: browser.find_elements(By.ID, "review-status"), browser.page_source)
+    assert "Reviewed by coordinator1" in browser.find_element(By.ID, "review-status").text
+    browser.get(assistant.staff + "/conversations?language=ru&flag=handoff")
+    browser.find_element(By.CSS_SELECTOR, f"input[value='{russian}']").click()
+    browser.find_element(By.XPATH, "//button[text()='Export']").click()
+    WebDriverWait(browser, 30).until(lambda _: list(browser.download_dir.glob("conversations-*.csv")))
+    exported = next(browser.download_dir.glob("conversations-*.csv")).read_text(encoding="utf-8")
+    assert russian in exported and "request_human" in exported and english not in exported
+
+
+def test_a_clinician_cannot_open_an_unflagged_conversation(browser, assistant, accounts, conversations):
+    russian, english = conversations
+    sign_in(browser, assistant, "clinician1")
+    browser.get(f"{assistant.staff}/conversations/{english}")
+    assert "Forbidden" in browser.page_source
+    browser.get(f"{assistant.staff}/conversations/{russian}")
+    assert browser.find_elements(By.CSS_SELECTOR, "tr.patient"), "a handed-off conversation is open to clinicians"
+
+
+def test_every_view_and_export_is_in_the_audit_log(browser, assistant, accounts, conversations):
+    subprocess.run([sys.executable, "-m", "bot.staff", "create-account", "admin1"], cwd=ROOT, env=assistant.env,
+                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    sign_in(browser, assistant, "admin1")
+    browser.get(assistant.staff + "/audit")
+    time.sleep(0.5)
+    log = browser.find_element(By.TAG_NAME, "table").text
+    for entry in ("coordinator1 view_conversation", "coordinator1 mark_reviewed", "coordinator1 export_csv",
+                  "clinician1 view_refused", "admin1 sign_in"):
+        assert entry in log, entry
