@@ -2,7 +2,8 @@
 
 Layout as in Flask's tutorial: `create_app()` here, `db.py` (accounts, reviews and the audit log), `auth.py`
 (sign-in, lock-out, inactivity logoff, roles), `conversations.py` (reading Rasa's tracker store), `views.py`
-(conversation list and transcript), `cli.py` (`python -m bot.staff create-account`). The tracker store is the
+(conversation list and transcript), `admin.py` (accounts, retention),
+`cli.py` (`python -m bot.staff create-account`). The tracker store is the
 one endpoints.yml uses (TRACKER_DB_* variables, bot/tracker_db.py), or TRACKER_DB_URL in the config.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from bot.staff import auth, db, views
+from bot.staff import admin, auth, db, views
 from bot.tracker_db import url_from_env
 
 DEFAULT_SECRET = "local-dev-staff-secret"
@@ -45,4 +46,5 @@ def create_app(config: Optional[Dict[str, Any]] = None) -> Flask:
     app.extensions["tracker_engine"] = sa.create_engine(app.config.get("TRACKER_DB_URL") or url_from_env(), future=True)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(admin.blueprint)
     return app

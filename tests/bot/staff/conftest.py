@@ -24,15 +24,17 @@ def bot(text, response, timestamp=None):
 
 
 CONVERSATIONS = {
-    "ru-handoff": [user("Что такое ИОЛТ?", "ask_iort_what", "ru", timestamp=1000), SlotSet("language", "ru"),
+    "ru-handoff": [user("Что такое ИОЛТ?", "ask_iort_what", "ru", timestamp=1000),
+                   SlotSet("language", "ru", timestamp=1000),
                    bot("Интраоперационная лучевая терапия ...", "utter_iort_what", timestamp=1001),
                    user("Хочу поговорить с человеком", "request_human", "ru", timestamp=1002),
                    ActionExecuted("action_request_human", timestamp=1003)],
     "ar-emergency": [user("أمي تنزف بشدة من الجرح", "report_emergency", "ar", timestamp=2000),
-                     SlotSet("language", "ar"), SlotSet("emergency_flagged", True),
+                     SlotSet("language", "ar", timestamp=2000),
+                     SlotSet("emergency_flagged", True, timestamp=2000),
                      bot("قد تكون هذه حالة طارئة", "utter_emergency", timestamp=2001)],
     "en-plain": [user("<script>alert('x')</script> what is IOCT?", "ask_ioct_what", "en", timestamp=3000,
-                      channel="telegram"), SlotSet("language", "en"),
+                      channel="telegram"), SlotSet("language", "en", timestamp=3000),
                  bot("Intraoperative chemotherapy ...", "utter_ioct_what", timestamp=3001)],
 }
 
