@@ -37,8 +37,8 @@ def test_the_held_out_sets_are_big_enough(sets, language):
 # The targets (TARGET_RECALL 98 %, TARGET_FALSE_ALARMS 1 %) are not met on every set yet: docs/red-flags.md
 # states the measured figures. These floors and ceilings are today's measurements rounded, so that no change to
 # the patterns may lose what they catch today or add false alarms; raise them as the patterns improve.
-RECALL_FLOORS = {"first": 0.98, "second": 0.96, "third": 0.97}
-FALSE_ALARM_CEILINGS = {"first": TARGET_FALSE_ALARMS, "second": 0.10, "third": 0.08}
+RECALL_FLOORS = {"first": 0.98, "second": 0.96, "third": 0.98}
+FALSE_ALARM_CEILINGS = {"first": TARGET_FALSE_ALARMS, "second": 0.10, "third": 0.05}
 
 
 @pytest.mark.parametrize("name", sorted(RECALL_FLOORS))
