@@ -29,16 +29,16 @@ def test_the_pattern_files_own_examples_behave(language):
 @pytest.mark.parametrize("language", SUPPORTED)
 def test_the_held_out_sets_are_big_enough(sets, language):
     assert sets["first"][language].emergencies >= 10
-    assert sets["second"][language].emergencies >= 40 and sets["third"][language].emergencies >= 40
     assert sets["first"][language].ordinary >= 100
-    assert sets["second"][language].ordinary >= 30 and sets["third"][language].ordinary >= 30
+    for later in ("second", "third", "fourth"):
+        assert sets[later][language].emergencies >= 40 and sets[later][language].ordinary >= 30
 
 
 # The targets (TARGET_RECALL 98 %, TARGET_FALSE_ALARMS 1 %) are not met on every set yet: docs/red-flags.md
 # states the measured figures. These floors and ceilings are today's measurements rounded, so that no change to
 # the patterns may lose what they catch today or add false alarms; raise them as the patterns improve.
-RECALL_FLOORS = {"first": 0.98, "second": 0.96, "third": 0.98}
-FALSE_ALARM_CEILINGS = {"first": TARGET_FALSE_ALARMS, "second": 0.10, "third": 0.05}
+RECALL_FLOORS = {"first": 0.98, "second": 0.96, "third": 0.98, "fourth": 0.97}
+FALSE_ALARM_CEILINGS = {"first": TARGET_FALSE_ALARMS, "second": 0.10, "third": 0.05, "fourth": 0.06}
 
 
 @pytest.mark.parametrize("name", sorted(RECALL_FLOORS))
