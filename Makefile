@@ -14,6 +14,14 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export ACTION_SERVER_TOKEN ?=
 export TRACKER_DB_DIALECT ?= sqlite
 export TRACKER_DB ?= run/tracker.db
+export TRACKER_DB_HOST ?=
+export TRACKER_DB_USER ?=
+export TRACKER_DB_PASSWORD ?=
+export LOCK_STORE_TYPE ?= in_memory
+export REDIS_HOST ?= 127.0.0.1
+export REDIS_PORT ?= 6379
+export REDIS_PASSWORD ?=
+export REDIS_DB ?= 1
 
 # Rasa 3.6 needs Python 3.10: take the first interpreter that really is 3.10.
 PYTHON310_CANDIDATES := python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) \
@@ -21,11 +29,12 @@ PYTHON310_CANDIDATES := python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/
 PYTHON310 = $(firstword $(foreach p,$(PYTHON310_CANDIDATES),$(shell $(p) -c \
 	'import sys; sys.version_info[:2] == (3, 10) and print(sys.executable)' 2>/dev/null)))
 
-.PHONY: help setup train run test validate pytest story-test evaluate benchmark red-flags retention lint clean
+.PHONY: help setup train run test validate pytest story-test replicas-test evaluate benchmark red-flags retention lint clean
 
 help:
 	@echo "make run        set up what is missing, train if stale, start the assistant on 127.0.0.1:5005"
 	@echo "make test       validate the data, train if stale, run pytest and the rasa test stories"
+	@echo "make replicas-test  two Rasa servers on real PostgreSQL + Redis (loopback): nothing lost or mixed up"
 	@echo "make evaluate   train on data/, score the held-out tests/nlu set -> docs/evaluation.{md,json}"
 	@echo "make benchmark  REST latency of the running stack, one client"
 	@echo "make red-flags  red-flag recall and false alarms -> docs/red-flags.md"
@@ -59,6 +68,10 @@ story-test: train
 	  --fail-on-prediction-errors --out results/stories --no-plot
 
 test: lint validate pytest story-test
+
+# The replicated topology alone (pytest runs it too): PostgreSQL and Redis from Debian's packages.
+replicas-test: train
+	$(PY) -m pytest tests/e2e/test_replicated_servers.py
 
 evaluate: setup
 	$(PY) -m bot.evaluation

@@ -150,3 +150,36 @@ def _first_language(hint: Optional[str], detection: Detection) -> str:
     if is_supported(detection.language):
         return detection.language
     return DEFAULT_LANGUAGE
+
+
+CHANGE_LANGUAGE_INTENT = "change_language"
+
+
+def detection_of(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The `language` the NLU pipeline added to a message's parse data (bot/nlu/language_detector.py)."""
+    detected = message.get("language")
+    return detected if isinstance(detected, dict) else {}
+
+
+def _intent(message: Mapping[str, Any]) -> Optional[str]:
+    return (message.get("intent") or {}).get("name")
+
+
+def requested_language(message: Mapping[str, Any]) -> Optional[str]:
+    """A language the patient asked for in this message, or picked in the channel."""
+    picked = normalise_code(detection_of(message).get("request"))
+    if picked or _intent(message) != CHANGE_LANGUAGE_INTENT:
+        return picked
+    named = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "language"]
+    return normalise_code(named[-1]) if named else None
+
+
+def asked_for_language(message: Mapping[str, Any]) -> bool:
+    return _intent(message) == CHANGE_LANGUAGE_INTENT or bool(detection_of(message).get("request"))
+
+
+def reply_language_after(message: Mapping[str, Any], current: Optional[str], explicit: bool) -> ReplyLanguage:
+    """choose_reply_language for one parsed message (Rasa's parse data)."""
+    detected = detection_of(message)
+    return choose_reply_language(current=current, explicit=explicit, detection=Detection.from_dict(detected),
+                                 hint=detected.get("hint"), requested=requested_language(message))

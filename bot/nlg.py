@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.languages import DEFAULT_LANGUAGE, is_supported
+from bot.languages import is_supported, reply_language_after
 from bot.locales import TRANSLATED, load_catalogue
 
 logger = logging.getLogger(__name__)
@@ -114,8 +114,13 @@ class OncePerMessage:
 
 
 def reply_language(tracker: DialogueStateTracker) -> str:
+    """The `language` slot; before action_set_language has ever set it (its call to the action server failed),
+    the same decision made here from the latest message."""
     language = tracker.get_slot(LANGUAGE_SLOT)
-    return language if is_supported(language) else DEFAULT_LANGUAGE
+    if is_supported(language):
+        return language
+    return reply_language_after(tracker.latest_message.parse_data if tracker.latest_message else {}, None,
+                                False).language
 
 
 def with_likely_topics(response: Dict[Text, Any], parse_data: Dict[Text, Any]) -> Dict[Text, Any]:

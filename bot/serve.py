@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
@@ -41,14 +41,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def service_env(action_port: int, run_dir: Path, api_port: int) -> Dict[str, str]:
-    """Environment for all services: loopback only, SQLite files in run_dir, our consultation API."""
-    env = dict(os.environ)
+def service_env(action_port: int, run_dir: Path, api_port: int,
+                settings: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """Environment for all services: loopback only, our consultation API, SQLite files in run_dir unless
+    `settings` (or the environment) name database and lock servers."""
+    env = {**os.environ, **(settings or {})}
     env["ACTION_SERVER_URL"] = f"http://{HOST}:{action_port}/webhook"
     # Rasa sends it to the action server with every call (endpoints.yml); a fresh one per start unless given.
     env["ACTION_SERVER_TOKEN"] = env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(32)
-    env["TRACKER_DB_DIALECT"] = "sqlite"
-    env["TRACKER_DB"] = str(run_dir / "tracker.db")
+    env.update(store_env(env, run_dir))
     env["SANIC_HOST"] = HOST
     env.setdefault("CONSULTATION_API_URL", f"http://{HOST}:{api_port}")
     env.setdefault("CONSULTATION_API_PUBLIC_URL", f"http://{HOST}:{api_port}")
@@ -62,6 +63,20 @@ def service_env(action_port: int, run_dir: Path, api_port: int) -> Dict[str, str
     for name in channel_variables():  # a channel without its secrets stays switched off instead of failing Rasa
         env.setdefault(name, "")
     return env
+
+
+# endpoints.yml's stores: SQLite in run_dir and an in-memory lock unless the environment names servers.
+STORE_DEFAULTS = {"TRACKER_DB_DIALECT": "sqlite", "TRACKER_DB_HOST": "", "TRACKER_DB_USER": "",
+                  "TRACKER_DB_PASSWORD": "", "LOCK_STORE_TYPE": "in_memory", "REDIS_HOST": HOST,
+                  "REDIS_PORT": "6379", "REDIS_PASSWORD": "", "REDIS_DB": "1"}
+
+
+def store_env(env: Dict[str, str], run_dir: Path) -> Dict[str, str]:
+    """The tracker and lock store variables endpoints.yml reads: those set in `env`, defaults for the rest."""
+    stores = {name: env.get(name) or default for name, default in STORE_DEFAULTS.items()}
+    sqlite = stores["TRACKER_DB_DIALECT"] == "sqlite"
+    stores["TRACKER_DB"] = str(run_dir / "tracker.db") if sqlite else env.get("TRACKER_DB") or "rasa"
+    return stores
 
 
 def channel_variables() -> List[str]:
@@ -173,6 +188,7 @@ class Assistant:
     env: Dict[str, str]
     webchat: str = ""
     staff: str = ""
+    webhooks: List[str] = field(default_factory=list)  # one per Rasa server when replicated
 
     @property
     def rasa_url(self) -> str:
@@ -196,6 +212,8 @@ def running_assistant(
     delivery_interval: float = 10.0,
     webchat_port: Optional[int] = None,
     staff_port: Optional[int] = None,
+    replicas: int = 1,
+    settings: Optional[Dict[str, str]] = None,
 ) -> Iterator[Assistant]:
     """Start the consultation API, the delivery worker, the action server and Rasa on loopback; stop them after.
 
@@ -203,10 +221,16 @@ def running_assistant(
     run_dir/consultations.sqlite3 (unless CONSULTATION_API_URL points at another API). The web chat's demo
     page is served too, and allowed to call Rasa from the browser, and the staff review app reads the same
     tracker store.
+
+    `replicas` Rasa servers share the tracker and lock stores: give `settings` a PostgreSQL tracker store and
+    LOCK_STORE_TYPE=redis for more than one (docs/deployment.md).
     """
     rasa_port, action_port, api_port = rasa_port or free_port(), action_port or free_port(), api_port or free_port()
     webchat_port, staff_port = webchat_port or free_port(), staff_port or free_port()
-    env = service_env(action_port, run_dir, api_port)
+    env = service_env(action_port, run_dir, api_port, settings)
+    if replicas > 1 and (env["LOCK_STORE_TYPE"] != "redis" or env["TRACKER_DB_DIALECT"] == "sqlite"):
+        raise ValueError("Several Rasa servers need a shared tracker store and the Redis lock store.")
+    rasa_ports = [rasa_port, *(free_port() for _ in range(replicas - 1))]
     webchat_url = f"http://{HOST}:{webchat_port}"
     env["WEBCHAT_ORIGINS"] = " ".join(filter(None, [env.get("WEBCHAT_ORIGINS"), webchat_url]))
     api = start_consultation_api(api_port, env, run_dir / "consultation-api.log")
@@ -223,8 +247,13 @@ def running_assistant(
         wait_until_ready(f"{webchat_url}/health", webchat)
         wait_until_ready(f"{staff_url}/sign-in", staff)
         wait_until_ready(f"http://{HOST}:{rasa_port}/", rasa)
-        yield Assistant(f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", env["CONSULTATION_API_URL"],
-                        processes, env, webchat_url, staff_url)
+        # The other replicas start once the first has created the tracker store's tables.
+        for n, port in enumerate(rasa_ports[1:], start=2):
+            replica = start_rasa_server(port, env, model, run_dir / f"rasa-{n}.log")
+            processes.insert(n - 1, replica)
+            wait_until_ready(f"http://{HOST}:{port}/", replica)
+        webhooks = [f"http://{HOST}:{port}/webhooks/rest/webhook" for port in rasa_ports]
+        yield Assistant(webhooks[0], env["CONSULTATION_API_URL"], processes, env, webchat_url, staff_url, webhooks)
     finally:
         stop(*processes)
 

@@ -1,7 +1,7 @@
 """Direct access to Rasa's SQL tracker store (its `events` table) for privacy: forget a conversation, retention.
 
 The connection comes from the same environment variables as endpoints.yml: TRACKER_DB_DIALECT (sqlite),
-TRACKER_DB (file or database name), and for a server TRACKER_DB_HOST, TRACKER_DB_PORT, TRACKER_DB_USER,
+TRACKER_DB (file or database name), and for a server TRACKER_DB_HOST (host[:port]), TRACKER_DB_USER,
 TRACKER_DB_PASSWORD.
 """
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Mapping, Optional
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
@@ -23,13 +24,13 @@ def url_from_env(env: Optional[Mapping[str, str]] = None) -> URL:
     database = env.get("TRACKER_DB", "run/tracker.db")
     if dialect == "sqlite" and not Path(database).is_absolute():
         database = str(ROOT / database)
-    port = env.get("TRACKER_DB_PORT")
+    server = urlsplit(f"//{env.get('TRACKER_DB_HOST') or ''}")  # host[:port], as Rasa's SQLTrackerStore reads it
     return URL.create(
         dialect,
         username=env.get("TRACKER_DB_USER") or None,
         password=env.get("TRACKER_DB_PASSWORD") or None,
-        host=env.get("TRACKER_DB_HOST") or None,
-        port=int(port) if port else None,
+        host=server.hostname or None,
+        port=server.port,
         database=database,
     )
 

@@ -42,6 +42,16 @@ def test_english_without_language_slot_or_with_an_unknown_one(nlg):
     assert generate(nlg, "utter_iort_what", tracker("de"))["text"] == english
 
 
+def test_without_the_slot_the_reply_follows_the_message_language(nlg):
+    """action_set_language runs on the action server; if that call fails, a Chinese patient still gets Chinese."""
+    t = DialogueStateTracker.from_events("patient", [], slots=DOMAIN.slots)
+    detected = {"language": "zh", "confidence": 0.99, "reliable": True, "source": "script", "short": False}
+    t.update(UserUttered("我想为我父亲申请会诊", intent={"name": "request_consultation", "confidence": 0.9},
+                         parse_data={"language": detected}))
+    assert t.get_slot("language") is None
+    assert generate(nlg, "utter_iort_what", t)["text"].endswith(load_catalogue("zh")["utter_iort_what"][0]["text"])
+
+
 def test_rephrase_prompt_offers_the_likeliest_topics_first(nlg):
     response = generate(nlg, "utter_ask_rephrase", tracker("es", ranking=["nlu_fallback", "ask_cost", "ask_recovery"]))
     payloads = [b["payload"] for b in response["buttons"]]

@@ -36,8 +36,8 @@ def test_forget_one_conversation(tmp_path):
 
 
 def test_the_tracker_store_comes_from_the_same_variables_as_endpoints_yml(tmp_path):
-    env = {"TRACKER_DB_DIALECT": "postgresql", "TRACKER_DB": "rasa", "TRACKER_DB_HOST": "127.0.0.1",
-           "TRACKER_DB_PORT": "5432", "TRACKER_DB_USER": "bot", "TRACKER_DB_PASSWORD": "s3cret"}
+    env = {"TRACKER_DB_DIALECT": "postgresql", "TRACKER_DB": "rasa", "TRACKER_DB_HOST": "127.0.0.1:5432",
+           "TRACKER_DB_USER": "bot", "TRACKER_DB_PASSWORD": "s3cret"}
     url = url_from_env(env)
     assert (url.drivername, url.host, url.port, url.database, url.username) == (
         "postgresql", "127.0.0.1", 5432, "rasa", "bot")

@@ -16,8 +16,8 @@ def test_summaries_and_transcripts_from_postgresql(postgres_url, domain):
                             username=url.username, password=url.password)
     for sender, events in CONVERSATIONS.items():
         asyncio.run(store.save(DialogueStateTracker.from_events(sender, events, slots=domain.slots)))
-    env = {"TRACKER_DB_DIALECT": "postgresql", "TRACKER_DB": url.database, "TRACKER_DB_HOST": url.host,
-           "TRACKER_DB_PORT": str(url.port), "TRACKER_DB_USER": url.username or "",
+    env = {"TRACKER_DB_DIALECT": "postgresql", "TRACKER_DB": url.database,
+           "TRACKER_DB_HOST": f"{url.host}:{url.port}", "TRACKER_DB_USER": url.username or "",
            "TRACKER_DB_PASSWORD": url.password or ""}
     engine = sa.create_engine(url_from_env(env), future=True)
     found = {c.sender_id: c for c in conversations.summaries(engine)}
