@@ -53,8 +53,16 @@ def check_configuration(host: str, token: str, production: bool) -> None:
         raise UnsafeConfiguration(f"Refusing to listen on {host} without ACTION_SERVER_TOKEN; use 127.0.0.1.")
 
 
+# Sanic closes a connection on which no request arrived within KEEP_ALIVE_TIMEOUT (5 s by default), new ones
+# included. Rasa opens a new connection for every action call; when its event loop is busy (bursts, several
+# conversations at once) the request may follow the connection later than that, and the call then failed with
+# "Can not write request body". Rasa always sends right after connecting, so waiting longer costs nothing.
+IDLE_CONNECTION_SECONDS = 75
+
+
 def build_app(token: str) -> Sanic:
     app = create_app("actions", cors_origins=allowed_origins() or None)
+    app.config.KEEP_ALIVE_TIMEOUT = IDLE_CONNECTION_SECONDS
 
     @app.middleware("request")
     async def require_token(request: Request) -> Optional[response.HTTPResponse]:
