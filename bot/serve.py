@@ -58,6 +58,9 @@ def service_env(action_port: int, run_dir: Path, api_port: int,
     env.setdefault("CONSULTATION_OUTBOX", str(run_dir / "outbox.sqlite3"))
     env.setdefault("STAFF_DB_URL", f"sqlite:///{run_dir / 'staff.sqlite3'}")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    # Sanic (Rasa, the action server) drops a new connection whose request is not there within 5 s: too short
+    # when a burst keeps the servers busy (actions/server.py).
+    env.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", "75")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     for name in channel_variables():  # a channel without its secrets stays switched off instead of failing Rasa

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
 from typing import Any, Dict, List, Optional, Text
 
 import spacy
@@ -23,9 +23,30 @@ SPACY_LANGUAGES = frozenset({"en", "ru", "ar", "es", "fr", "id"})
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 
-@lru_cache(maxsize=None)
+# Loading a blank pipeline compiles spaCy's tokenizer rules: about 4 s for French and 3 s for Indonesian, which
+# the first message in that language paid, while the whole server waited. They are loaded in the background
+# when the model loads instead, the quick ones first (`preload_tokenizers`).
+PRELOAD_ORDER = ("xx", "en", "ar", "es", "ru", "fr", "id")
+_tokenizers: Dict[str, Any] = {}
+_loading = threading.Lock()
+
+
 def spacy_tokenizer(language: str):
-    return spacy.blank(language if language in SPACY_LANGUAGES else "xx").tokenizer
+    key = language if language in SPACY_LANGUAGES else "xx"
+    found = _tokenizers.get(key)
+    if found is None:
+        with _loading:
+            found = _tokenizers.get(key)
+            if found is None:
+                found = _tokenizers[key] = spacy.blank(key).tokenizer
+    return found
+
+
+def preload_tokenizers() -> threading.Thread:
+    thread = threading.Thread(target=lambda: [spacy_tokenizer(key) for key in PRELOAD_ORDER],
+                              name="preload-spacy-tokenizers", daemon=True)
+    thread.start()
+    return thread
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -54,6 +75,7 @@ class MultilingualTokenizer(Tokenizer):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "MultilingualTokenizer":
+        preload_tokenizers()
         return cls(config)
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:

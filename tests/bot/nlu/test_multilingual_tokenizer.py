@@ -34,3 +34,11 @@ def test_vietnamese_keeps_syllables_and_drops_punctuation(tokenizer):
 
 def test_unknown_language_uses_multilingual_rules(tokenizer):
     assert words(tokenizer, "hallo, wie geht's", None)[:2] == ["hallo", "wie"]
+
+
+def test_every_spacy_pipeline_is_loaded_when_the_model_loads_not_on_a_patients_first_message():
+    from bot.nlu import multilingual_tokenizer as module
+
+    assert set(module.PRELOAD_ORDER) == module.SPACY_LANGUAGES | {"xx"}
+    module.preload_tokenizers().join()
+    assert set(module._tokenizers) == set(module.PRELOAD_ORDER)
