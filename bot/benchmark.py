@@ -1,9 +1,15 @@
-"""REST-channel latency of the assistant, one client: starts its own servers on loopback.
+"""REST-channel load test of the assistant against a plain `rasa init` bot, on loopback, in one run.
 
-`make benchmark` (python -m bot.benchmark): trained model from models/, N messages
-(default 300) taken from the held-out test set in every language, sent one after
-another in conversations of 6 messages; prints p50/p95/p99, errors, model load
-time and the Rasa server's resident memory. Bounded in count, stops by itself.
+`make benchmark` (python -m bot.benchmark): for each bot, one client sending messages one after another, then
+N clients (default 20) each holding conversations of 6 messages back to back. Messages: the held-out test
+set in all 8 languages, shuffled, the same for both bots. Prints p50/p95/p99 latency, messages per second,
+errors, server start time and resident memory per Rasa process, and the ratios. Bounded: a fixed number of
+messages per phase and a deadline; every server it starts is stopped at the end.
+
+The assistant runs as deployed for load (docs/deployment.md): PostgreSQL tracker store, Redis lock store and
+SANIC_WORKERS Rasa workers (default 2, one per core), PostgreSQL and Redis from Debian's packages on
+loopback. `--single` runs it as `make run` does instead (one process, SQLite, in-memory lock).
+The plain bot is made once with `rasa init --no-prompt` in .cache/plain-rasa (its training is timed then).
 """
 from __future__ import annotations
 
@@ -11,16 +17,26 @@ import argparse
 import itertools
 import random
 import statistics
+import subprocess
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Dict, Iterator, List, Optional
 
 import requests
 
-from bot.serve import ROOT, latest_model, running_assistant
+from bot.serve import HOST, ROOT, VENV_BIN, free_port, latest_model, running_assistant, stop, wait_until_ready
+
+PLAIN_BOT = ROOT / ".cache" / "plain-rasa"
+DEADLINE_SECONDS = 600  # per phase: the benchmark stops by itself even if a server hangs
+REQUEST_TIMEOUT = 60
 
 
-def messages(count: int, seed: int = 7) -> list[str]:
+def messages(count: int, seed: int = 7) -> List[str]:
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
     texts = [ex.get("text") for path in sorted((ROOT / "tests" / "nlu").glob("*.yml"))
@@ -31,50 +47,205 @@ def messages(count: int, seed: int = 7) -> list[str]:
 
 def resident_mb(pid: int) -> float:
     """Resident memory of a process, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
 
 
-def percentile(values: list[float], q: float) -> float:
+def process_tree(pid: int) -> List[int]:
+    """A process and all its descendants (Sanic workers are children of the Rasa process)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            queue += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def percentile(values: List[float], q: int) -> float:
+    if not values:
+        return float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--messages", type=int, default=300)
-    parser.add_argument("--per-conversation", type=int, default=6)
-    parser.add_argument("--warmup", type=int, default=10)
-    args = parser.parse_args()
-    model = latest_model()
-    texts = messages(args.warmup + args.messages)
-    with tempfile.TemporaryDirectory() as tmp:
+@dataclass
+class PhaseResult:
+    clients: int
+    latencies: List[float] = field(default_factory=list)
+    errors: int = 0
+    empty: int = 0
+    seconds: float = 0.0
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def quantile(self, q: int) -> float:
+        return percentile(self.latencies, q)
+
+
+def drive(webhooks: List[str], texts: List[str], clients: int, per_conversation: int, label: str) -> PhaseResult:
+    """`clients` threads, each sending its conversations' messages back to back, until `texts` are used up.
+    Conversations are spread over `webhooks` (several servers) one message at a time."""
+    result = PhaseResult(clients)
+    queue = iter(enumerate(texts))
+    lock = threading.Lock()
+    deadline = time.monotonic() + DEADLINE_SECONDS
+
+    def client(number: int) -> None:
+        session = requests.Session()
+        servers = itertools.cycle(webhooks[number % len(webhooks):] + webhooks[:number % len(webhooks)])
+        sent = 0
+        while time.monotonic() < deadline:
+            with lock:
+                item = next(queue, None)
+            if item is None:
+                return
+            index, text = item
+            sender = f"{label}-{number}-{sent // per_conversation}"
+            sent += 1
+            started = time.perf_counter()
+            try:
+                response = session.post(next(servers), json={"sender": sender, "message": text},
+                                        timeout=REQUEST_TIMEOUT)
+                ok, replies = response.status_code == 200, response.json() if response.status_code == 200 else []
+            except (requests.RequestException, ValueError):
+                ok, replies = False, []
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if ok:
+                    result.latencies.append(elapsed)
+                    result.empty += not replies
+                else:
+                    result.errors += 1
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(client, range(clients)))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+@dataclass
+class BotResult:
+    name: str
+    start_seconds: float
+    phases: Dict[int, PhaseResult]
+    memory_mb: List[float]
+    training_seconds: Optional[float] = None
+
+
+def measure(name: str, webhooks: List[str], pid: int, start_seconds: float, args) -> BotResult:
+    warmup = messages(args.warmup, seed=3)
+    drive(webhooks, warmup, 1, args.per_conversation, f"{name}-warmup")
+    phases = {}
+    for clients in (1, args.clients):
+        count = args.messages if clients == 1 else args.concurrent_messages
+        phases[clients] = drive(webhooks, messages(count), clients, args.per_conversation, f"{name}-{clients}")
+    memory = [resident_mb(p) for p in process_tree(pid)]
+    return BotResult(name, start_seconds, phases, memory)
+
+
+@contextmanager
+def plain_rasa(run_dir: Path) -> Iterator[tuple[List[str], int, float]]:
+    """The `rasa init` bot, trained once, served by `rasa run` as its README says."""
+    model_dir = PLAIN_BOT / "models"
+    if not list(model_dir.glob("*.tar.gz")):
+        raise SystemExit("No plain Rasa bot: run `python -m bot.benchmark --make-plain-bot` first.")
+    port = free_port()
+    started = time.monotonic()
+    command = [str(VENV_BIN / "rasa"), "run", "--model", "models", "--interface", HOST, "--port", str(port)]
+    with open(run_dir / "plain-rasa.log", "ab") as log:
+        process = subprocess.Popen(command, cwd=PLAIN_BOT, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        wait_until_ready(f"http://{HOST}:{port}/", process)
+        yield [f"http://{HOST}:{port}/webhooks/rest/webhook"], process.pid, time.monotonic() - started
+    finally:
+        stop(process)
+
+
+def make_plain_bot() -> float:
+    """`rasa init --no-prompt` (writes the project and trains it); returns the training time in seconds."""
+    PLAIN_BOT.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    subprocess.run([str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(PLAIN_BOT)], check=True,
+                   timeout=3600, cwd=PLAIN_BOT.parent)
+    return time.monotonic() - started
+
+
+@contextmanager
+def our_assistant(run_dir: Path, args) -> Iterator[tuple[List[str], int, float]]:
+    from sqlalchemy.engine import make_url
+
+    from bot.tools.local_postgres import temporary_postgres
+    from bot.tools.local_redis import temporary_redis
+
+    with ExitStack() as stack:
+        settings = {}
+        if not args.single:
+            database = make_url(stack.enter_context(temporary_postgres()))
+            redis_host, redis_port = stack.enter_context(temporary_redis(run_dir / "redis"))
+            settings = {"TRACKER_DB_DIALECT": "postgresql", "TRACKER_DB_HOST": f"{database.host}:{database.port}",
+                        "TRACKER_DB": database.database, "TRACKER_DB_USER": database.username or "",
+                        "LOCK_STORE_TYPE": "redis", "REDIS_HOST": redis_host, "REDIS_PORT": str(redis_port),
+                        "SANIC_WORKERS": str(args.workers)}
         started = time.monotonic()
-        with running_assistant(Path(tmp), model) as assistant:
-            load_seconds = time.monotonic() - started
-            session = requests.Session()
-            latencies, errors = [], 0
-            for i, text in enumerate(texts):
-                sender = f"bench-{i // args.per_conversation}"
-                t0 = time.perf_counter()
-                try:
-                    response = session.post(assistant.webhook, json={"sender": sender, "message": text}, timeout=30)
-                    ok = response.status_code == 200 and response.json()
-                except requests.RequestException:
-                    ok = False
-                elapsed = (time.perf_counter() - t0) * 1000
-                if i >= args.warmup:
-                    latencies.append(elapsed)
-                    errors += not ok
-            memory = resident_mb(assistant.rasa.pid)
-    print(f"model: {model.name}")
-    print(f"server start (model load): {load_seconds:.1f} s")
-    print(f"messages: {len(latencies)}, errors: {errors}")
-    print(f"latency ms: p50 {percentile(latencies, 50):.0f}, p95 {percentile(latencies, 95):.0f}, "
-          f"p99 {percentile(latencies, 99):.0f}, max {max(latencies):.0f}")
-    print(f"Rasa server resident memory: {memory:.0f} MB")
+        assistant = stack.enter_context(running_assistant(run_dir, latest_model(), settings=settings))
+        yield [assistant.webhook], assistant.rasa.pid, time.monotonic() - started
+
+
+def report(ours: BotResult, plain: BotResult, args) -> str:
+    setup = "1 process, SQLite" if args.single else f"{args.workers} workers, PostgreSQL + Redis"
+    lines = [f"| measure | plain `rasa init` bot | this assistant ({setup}) | ratio |", "|---|---:|---:|---:|"]
+
+    def row(label: str, a: float, b: float, unit: str, digits: int = 0) -> None:
+        ratio = f"{b / a:.2f}×" if a else "n/a"
+        lines.append(f"| {label} | {a:.{digits}f} {unit} | {b:.{digits}f} {unit} | {ratio} |")
+
+    for clients in (1, args.clients):
+        p, o = plain.phases[clients], ours.phases[clients]
+        who = "1 client" if clients == 1 else f"{clients} clients"
+        for q in (50, 95, 99):
+            row(f"{who}: p{q} latency", p.quantile(q), o.quantile(q), "ms")
+        row(f"{who}: messages per second", p.throughput, o.throughput, "msg/s", 1)
+        lines.append(f"| {who}: errors / messages | {p.errors} / {len(p.latencies) + p.errors} | "
+                     f"{o.errors} / {len(o.latencies) + o.errors} | |")
+        lines.append(f"| {who}: empty replies | {p.empty} | {o.empty} | |")
+    row("server start (model load)", plain.start_seconds, ours.start_seconds, "s", 1)
+    row("largest Rasa process, resident", max(plain.memory_mb), max(ours.memory_mb), "MB")
+    lines.append(f"| Rasa processes | {len(plain.memory_mb)} | {len(ours.memory_mb)} | |")
+    return "\n".join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=200, help="messages sent by the single client")
+    parser.add_argument("--concurrent-messages", type=int, default=600, help="messages sent by the N clients")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--per-conversation", type=int, default=6)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="Sanic workers of the assistant's Rasa server")
+    parser.add_argument("--single", action="store_true", help="the assistant as `make run` starts it")
+    parser.add_argument("--make-plain-bot", action="store_true", help="(re)create and train the plain bot")
+    args = parser.parse_args(argv)
+    if args.make_plain_bot or not list((PLAIN_BOT / "models").glob("*.tar.gz")):
+        print(f"plain bot: `rasa init` trained in {make_plain_bot():.0f} s", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = Path(tmp)
+        results = {}
+        for name, start in (("plain", plain_rasa), ("ours", our_assistant)):
+            with (start(run_dir) if name == "plain" else start(run_dir, args)) as (webhooks, pid, seconds):
+                results[name] = measure(name, webhooks, pid, seconds, args)
+            print(f"{name}: done", flush=True)
+    print(report(results["ours"], results["plain"], args))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

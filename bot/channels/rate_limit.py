@@ -1,10 +1,17 @@
 """Per-sender token buckets: a burst of messages is fine, a flood is slowed down; other senders are unaffected."""
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping, Optional
+
+import redis
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,3 +50,55 @@ class RateLimiter:
             return False
         bucket.warned_at = now
         return True
+
+
+# One token bucket per sender in Redis, taken atomically; Redis's clock, so every server agrees.
+TAKE_TOKEN = """
+local burst, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = math.min(burst, (tonumber(bucket[1]) or burst) + (now - (tonumber(bucket[2]) or now)) * rate)
+local allowed = 0
+if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
+return allowed
+"""
+
+
+class SharedRateLimiter:
+    """The same limit, shared by every Rasa server and worker through Redis (the lock store's server), so a
+    flood spread over replicas is slowed down as one. Keys hold a hash of the sender id, never the id itself.
+    If Redis cannot be reached, messages are let through: a patient must never be silenced by the limiter."""
+
+    def __init__(self, client, burst: int = 10, per_second: float = 2.0, prefix: str = "ratelimit:"):
+        self.client, self.burst, self.per_second, self.prefix = client, burst, per_second, prefix
+        self.take = client.register_script(TAKE_TOKEN)
+
+    def _key(self, sender: str, kind: str) -> str:
+        return f"{self.prefix}{kind}:{hashlib.sha256(sender.encode()).hexdigest()[:32]}"
+
+    def allow(self, sender: str) -> bool:
+        try:
+            return bool(self.take(keys=[self._key(sender, "bucket")], args=[self.burst, self.per_second]))
+        except redis.RedisError as error:
+            logger.warning("Rate limit not applied, Redis failed: %s", type(error).__name__)
+            return True
+
+    def should_warn(self, sender: str, every: float = 10.0) -> bool:
+        try:
+            return bool(self.client.set(self._key(sender, "warned"), 1, nx=True, px=int(every * 1000)))
+        except redis.RedisError:
+            return True
+
+
+def rate_limiter(burst: int, per_second: float, env: Optional[Mapping[str, str]] = None):
+    """Shared through Redis when endpoints.yml's lock store is Redis (replicated servers), else per process."""
+    env = os.environ if env is None else env
+    if env.get("LOCK_STORE_TYPE") != "redis":
+        return RateLimiter(burst, per_second)
+    client = redis.Redis(host=env.get("REDIS_HOST") or "localhost", port=int(env.get("REDIS_PORT") or 6379),
+                         db=int(env.get("REDIS_DB") or 1), password=env.get("REDIS_PASSWORD") or None,
+                         socket_timeout=1, socket_connect_timeout=1)
+    return SharedRateLimiter(client, burst, per_second)

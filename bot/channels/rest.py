@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rate_limit import RateLimiter
+from bot.channels.rate_limit import rate_limiter
 from bot.languages import DEFAULT_LANGUAGE, hint_from_metadata, is_supported
 from bot.locales import load_catalogues
 from bot.nlg import MESSAGE_CUT
@@ -101,7 +101,7 @@ class PatientRestInput(RestInput):
 
     def __init__(self, max_chars: int = MAX_CHARS, burst: int = 20, per_second: float = 3.0):
         self.max_chars = int(max_chars)
-        self.limiter = RateLimiter(int(burst), float(per_second))
+        self.limiter = rate_limiter(int(burst), float(per_second))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("patient_rest_webhook", __name__)
