@@ -11,10 +11,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_speedups
 from bot.languages import is_supported, reply_language_after
 from bot.locales import TRANSLATED, load_catalogue
 
 logger = logging.getLogger(__name__)
+rasa_speedups.apply()  # the Rasa server always loads this module (endpoints.yml), so its speed-ups go with it
 
 LANGUAGE_SLOT = "language"
 # Responses whose buttons are narrowed to the topics the NLU found most likely.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -85,4 +86,12 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
                 raise ValueError(f"Refusing to load {path.name}: unexpected types {sorted(untrusted)}")
             component = cls(config, execution_context.node_name, model_storage, resource)
             component.clf = sio.load(path, trusted=TRUSTED_TYPES)
+        with_fast_weights(component.clf)
         return component
+
+
+def with_fast_weights(pipeline) -> None:
+    """Store the weights column-major: a message's sparse row times `coef_.T` then reads them in place instead of
+    copying all (intents x n-grams) of them, about 8 of the 9 ms an intent prediction took. Same numbers."""
+    model = pipeline[-1]
+    model.coef_ = np.asfortranarray(model.coef_)

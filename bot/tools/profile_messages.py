@@ -66,6 +66,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--top", type=int, default=0, help="also print the N functions with most cumulative time")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         action_port = free_port()
@@ -97,7 +98,10 @@ def main() -> int:
             wall = time.perf_counter() - started
         finally:
             stop(actions)
-    totals = stage_seconds(pstats.Stats(profiler))
+    stats = pstats.Stats(profiler)
+    if args.top:
+        stats.sort_stats("cumulative").print_stats(args.top)
+    totals = stage_seconds(stats)
     print(f"{len(texts)} messages, {wall / len(texts) * 1000:.1f} ms each (wall, under the profiler)")
     print("| stage | ms per message |\n|---|---:|")
     for stage, seconds in totals.items():
