@@ -29,14 +29,15 @@ PYTHON310_CANDIDATES := python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/
 PYTHON310 = $(firstword $(foreach p,$(PYTHON310_CANDIDATES),$(shell $(p) -c \
 	'import sys; sys.version_info[:2] == (3, 10) and print(sys.executable)' 2>/dev/null)))
 
-.PHONY: help setup train run test validate pytest story-test replicas-test evaluate benchmark red-flags retention lint clean
+.PHONY: help setup train run test validate pytest story-test replicas-test evaluate benchmark profile red-flags retention lint clean
 
 help:
 	@echo "make run        set up what is missing, train if stale, start the assistant on 127.0.0.1:5005"
 	@echo "make test       validate the data, train if stale, run pytest and the rasa test stories"
 	@echo "make replicas-test  two Rasa servers on real PostgreSQL + Redis (loopback): nothing lost or mixed up"
 	@echo "make evaluate   train on data/, score the held-out tests/nlu set -> docs/evaluation.{md,json}"
-	@echo "make benchmark  REST latency of the running stack, one client"
+	@echo "make benchmark  this assistant vs a plain rasa init bot, 1 and 20 clients -> figures for docs/performance.md"
+	@echo "make profile    where the time of one message goes, stage by stage"
 	@echo "make red-flags  red-flag recall and false alarms -> docs/red-flags.md"
 	@echo "make retention  delete transcripts older than RETENTION_DAYS (180)"
 
@@ -76,8 +77,11 @@ replicas-test: train
 evaluate: setup
 	$(PY) -m bot.evaluation
 
-benchmark: setup
+benchmark: train
 	$(PY) -m bot.benchmark
+
+profile: train
+	$(PY) -m bot.tools.profile_messages
 
 # Red-flag recall and false alarms on the held-out safety set -> docs/red-flags.md
 red-flags: setup

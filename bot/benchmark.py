@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import statistics
 import subprocess
@@ -67,6 +68,26 @@ def process_tree(pid: int) -> List[int]:
     return found
 
 
+def cpu_seconds(pids: List[int]) -> float:
+    """CPU time (user + system) the processes have used so far, from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores have spent busy since boot (/proc/stat), summed over the cores."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: List[float], q: int) -> float:
     if not values:
         return float("nan")
@@ -80,6 +101,11 @@ class PhaseResult:
     errors: int = 0
     empty: int = 0
     seconds: float = 0.0
+    rasa_cpu: float = 0.0  # CPU seconds the Rasa server's processes used during the phase
+    machine_cpu: float = 0.0  # CPU seconds all processes on the machine used (load generator included)
+
+    def cpu_ms_per_message(self, seconds: float) -> float:
+        return seconds / len(self.latencies) * 1000 if self.latencies else float("nan")
 
     @property
     def throughput(self) -> float:
@@ -146,7 +172,10 @@ def measure(name: str, webhooks: List[str], pid: int, start_seconds: float, args
     phases = {}
     for clients in (1, args.clients):
         count = args.messages if clients == 1 else args.concurrent_messages
+        rasa_before, machine_before = cpu_seconds(process_tree(pid)), machine_busy_seconds()
         phases[clients] = drive(webhooks, messages(count), clients, args.per_conversation, f"{name}-{clients}")
+        phases[clients].rasa_cpu = cpu_seconds(process_tree(pid)) - rasa_before
+        phases[clients].machine_cpu = machine_busy_seconds() - machine_before
     memory = [resident_mb(p) for p in process_tree(pid)]
     return BotResult(name, start_seconds, phases, memory)
 
@@ -200,26 +229,39 @@ def our_assistant(run_dir: Path, args) -> Iterator[tuple[List[str], int, float]]
         yield [assistant.webhook], assistant.rasa.pid, time.monotonic() - started
 
 
-def report(ours: BotResult, plain: BotResult, args) -> str:
+def report(ours: BotResult, plain: Optional[BotResult], args) -> str:
+    """A markdown table: plain Rasa, this assistant and their ratio (this assistant alone with --without-plain)."""
     setup = "1 process, SQLite" if args.single else f"{args.workers} workers, PostgreSQL + Redis"
     lines = [f"| measure | plain `rasa init` bot | this assistant ({setup}) | ratio |", "|---|---:|---:|---:|"]
 
-    def row(label: str, a: float, b: float, unit: str, digits: int = 0) -> None:
-        ratio = f"{b / a:.2f}×" if a else "n/a"
-        lines.append(f"| {label} | {a:.{digits}f} {unit} | {b:.{digits}f} {unit} | {ratio} |")
+    def row(label: str, a: Optional[float], b: float, unit: str, digits: int = 0) -> None:
+        shown = f"{a:.{digits}f} {unit}" if a is not None else "-"
+        ratio = f"{b / a:.2f}×" if a else "-"
+        lines.append(f"| {label} | {shown} | {b:.{digits}f} {unit} | {ratio} |")
+
+    def counts(result: Optional[BotResult], clients: int) -> tuple:
+        if result is None:
+            return "-", "-"
+        phase = result.phases[clients]
+        return f"{phase.errors} / {len(phase.latencies) + phase.errors}", str(phase.empty)
 
     for clients in (1, args.clients):
-        p, o = plain.phases[clients], ours.phases[clients]
+        p, o = plain.phases[clients] if plain else None, ours.phases[clients]
         who = "1 client" if clients == 1 else f"{clients} clients"
         for q in (50, 95, 99):
-            row(f"{who}: p{q} latency", p.quantile(q), o.quantile(q), "ms")
-        row(f"{who}: messages per second", p.throughput, o.throughput, "msg/s", 1)
-        lines.append(f"| {who}: errors / messages | {p.errors} / {len(p.latencies) + p.errors} | "
-                     f"{o.errors} / {len(o.latencies) + o.errors} | |")
-        lines.append(f"| {who}: empty replies | {p.empty} | {o.empty} | |")
-    row("server start (model load)", plain.start_seconds, ours.start_seconds, "s", 1)
-    row("largest Rasa process, resident", max(plain.memory_mb), max(ours.memory_mb), "MB")
-    lines.append(f"| Rasa processes | {len(plain.memory_mb)} | {len(ours.memory_mb)} | |")
+            row(f"{who}: p{q} latency", p.quantile(q) if p else None, o.quantile(q), "ms")
+        row(f"{who}: messages per second", p.throughput if p else None, o.throughput, "msg/s", 1)
+        (plain_errors, plain_empty), (our_errors, our_empty) = counts(plain, clients), counts(ours, clients)
+        lines.append(f"| {who}: errors / messages | {plain_errors} | {our_errors} | |")
+        lines.append(f"| {who}: empty replies | {plain_empty} | {our_empty} | |")
+        row(f"{who}: Rasa CPU per message", p.cpu_ms_per_message(p.rasa_cpu) if p else None,
+            o.cpu_ms_per_message(o.rasa_cpu), "ms", 1)
+        row(f"{who}: machine CPU per message", p.cpu_ms_per_message(p.machine_cpu) if p else None,
+            o.cpu_ms_per_message(o.machine_cpu), "ms", 1)
+    row("server start (model load)", plain.start_seconds if plain else None, ours.start_seconds, "s", 1)
+    row("largest Rasa process, resident", max(plain.memory_mb) if plain else None, max(ours.memory_mb), "MB")
+    processes = lambda result: " + ".join(f"{mb:.0f}" for mb in result.memory_mb) + " MB"  # noqa: E731
+    lines.append(f"| Rasa processes, resident | {processes(plain) if plain else '-'} | {processes(ours)} | |")
     return "\n".join(lines)
 
 
@@ -233,17 +275,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="Sanic workers of the assistant's Rasa server")
     parser.add_argument("--single", action="store_true", help="the assistant as `make run` starts it")
     parser.add_argument("--make-plain-bot", action="store_true", help="(re)create and train the plain bot")
+    parser.add_argument("--without-plain", action="store_true", help="measure this assistant alone")
     args = parser.parse_args(argv)
-    if args.make_plain_bot or not list((PLAIN_BOT / "models").glob("*.tar.gz")):
+    if not args.without_plain and (args.make_plain_bot or not list((PLAIN_BOT / "models").glob("*.tar.gz"))):
         print(f"plain bot: `rasa init` trained in {make_plain_bot():.0f} s", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp)
         results = {}
-        for name, start in (("plain", plain_rasa), ("ours", our_assistant)):
-            with (start(run_dir) if name == "plain" else start(run_dir, args)) as (webhooks, pid, seconds):
+        bots = (("ours", lambda: our_assistant(run_dir, args)),)
+        if not args.without_plain:
+            bots = (("plain", lambda: plain_rasa(run_dir)), *bots)
+        for name, start in bots:
+            with start() as (webhooks, pid, seconds):
                 results[name] = measure(name, webhooks, pid, seconds, args)
             print(f"{name}: done", flush=True)
-    print(report(results["ours"], results["plain"], args))
+    print(report(results["ours"], results.get("plain"), args))
     return 0
 
 

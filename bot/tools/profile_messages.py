@@ -34,7 +34,7 @@ STAGES: Dict[str, List[Tuple[str, str]]] = {
     "entities (lexicon)": [("bot/nlu/lexicon_entity_extractor.py", "process")],
     "red flags (patterns + net)": [("bot/nlu/red_flag_classifier.py", "process")],
     "NLU graph, total": [("rasa/core/processor.py", "parse_message")],
-    "policies (rule, memoization)": [("rasa/core/processor.py", "predict_next_with_tracker")],
+    "policies (rule, memoization)": [("rasa/core/processor.py", "_predict_next_with_tracker")],
     "custom action calls (HTTP to the action server)": [("rasa/utils/endpoints.py", "request")],
     "NLG (localized responses)": [("bot/nlg.py", "generate")],
     "tracker store: read": [("rasa/core/tracker_store.py", "retrieve")],

@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.benchmark import drive, percentile, process_tree
+from bot.benchmark import cpu_seconds, drive, machine_busy_seconds, percentile, process_tree
 
 
 class FakeRasa(BaseHTTPRequestHandler):
@@ -63,3 +63,10 @@ def test_percentiles():
 
 def test_the_process_tree_includes_this_process():
     assert process_tree(os.getpid())[0] == os.getpid()
+
+
+def test_cpu_time_counts_work_done():
+    before, machine_before = cpu_seconds([os.getpid()]), machine_busy_seconds()
+    sum(i * i for i in range(3_000_000))
+    assert cpu_seconds([os.getpid()]) > before
+    assert machine_busy_seconds() > machine_before
