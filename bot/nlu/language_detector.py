@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.languages import Detection, hint_from_metadata, normalise_code, request_from_metadata
 from bot.nlu.json_state import JsonStateComponent
-from bot.nlu.language_id import LanguageIdentifier
+from bot.nlu.language_id import LanguageIdentifier, load_langdetect_profiles
 
 LANGUAGE = "language"
 
@@ -37,6 +37,7 @@ class LanguageDetector(JsonStateComponent):
 
     def use_state(self, state: Optional[Dict[str, Any]]) -> None:
         self.identifier = LanguageIdentifier.from_dict(state or {})
+        load_langdetect_profiles()  # about 1 s, with the model rather than on the first long message
 
     def train(self, training_data: TrainingData) -> Resource:
         labelled = [

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
 import yaml
-from langdetect import DetectorFactory, detect_langs
+from langdetect import DetectorFactory, detect_langs, detector_factory
 from langdetect.lang_detect_exception import LangDetectException
 
 from bot.languages import SUPPORTED, Detection
@@ -193,6 +193,11 @@ class LanguageIdentifier:
         except LangDetectException:
             return {}
         return {_langdetect_code(item.lang): item.prob for item in found}
+
+
+def load_langdetect_profiles() -> None:
+    """langdetect reads its 55 language profiles on its first call; do it now."""
+    detector_factory.init_factory()
 
 
 def _is_latin(char: str) -> bool:

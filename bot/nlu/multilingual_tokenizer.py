@@ -24,8 +24,9 @@ _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 
 # Loading a blank pipeline compiles spaCy's tokenizer rules: about 4 s for French and 3 s for Indonesian, which
-# the first message in that language paid, while the whole server waited. They are loaded in the background
-# when the model loads instead, the quick ones first (`preload_tokenizers`).
+# the first message in that language paid while the whole server waited (and, loaded in the background instead,
+# they slowed every message of the server's first seconds). They are loaded with the model (`preload_tokenizers`),
+# so a server that answers answers at full speed.
 PRELOAD_ORDER = ("xx", "en", "ar", "es", "ru", "fr", "id")
 _tokenizers: Dict[str, Any] = {}
 _loading = threading.Lock()
@@ -42,11 +43,9 @@ def spacy_tokenizer(language: str):
     return found
 
 
-def preload_tokenizers() -> threading.Thread:
-    thread = threading.Thread(target=lambda: [spacy_tokenizer(key) for key in PRELOAD_ORDER],
-                              name="preload-spacy-tokenizers", daemon=True)
-    thread.start()
-    return thread
+def preload_tokenizers() -> None:
+    for key in PRELOAD_ORDER:
+        spacy_tokenizer(key)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

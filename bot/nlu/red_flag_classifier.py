@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.languages import Detection
 from bot.nlu.intent_override import override_intent
 from bot.nlu.red_flag_model import RedFlagModel
-from bot.nlu.red_flags import message_language
+from bot.nlu.red_flags import check_patterns, message_language, patterns
 
 EMERGENCY_INTENT = "report_emergency"
 RED_FLAG = "red_flag"
@@ -41,6 +41,7 @@ class RedFlagClassifier(GraphComponent):
         return cls(model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
+        check_patterns()  # a broken pattern file stops the training, not a patient's message
         self.model = RedFlagModel.train((m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples)
         with self.model_storage.write_to(self.resource) as directory:
             self.model.save(directory / MODEL_FILE)
@@ -49,6 +50,7 @@ class RedFlagClassifier(GraphComponent):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "RedFlagClassifier":
+        patterns()  # compiled now (about 3 s), not on the first patient's message
         with model_storage.read_from(resource) as directory:
             return cls(model_storage, resource, RedFlagModel.load(directory / MODEL_FILE))
 

@@ -39,7 +39,18 @@ def folded(text: str) -> str:
 
 @lru_cache(maxsize=None)
 def patterns() -> Tuple[LanguagePatterns, ...]:
+    """Every language's patterns, compiled once per process (RedFlagClassifier loads them with the model)."""
     return tuple(_load(path) for path in sorted(PATTERNS_DIR.glob("*.yml")))
+
+
+def check_patterns() -> None:
+    """Raise ValueError for a pattern that is not written folded, does not compile or matches an empty text.
+
+    Run when the model is trained and by the tests, not at every start (it doubles the compile time)."""
+    for path in sorted(PATTERNS_DIR.glob("*.yml")):
+        data = _read(path)
+        for items in [*(data.get("emergency") or {}).values(), data.get("not_now") or []]:
+            _check(items or [], path)
 
 
 def message_language(detection: Detection) -> Optional[str]:
@@ -72,34 +83,39 @@ def find_red_flag(text: str, language: Optional[str] = None) -> Optional[RedFlag
     return None
 
 
-def _load(path: Path) -> LanguagePatterns:
+def _read(path: Path) -> dict:
     with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+
+
+def _load(path: Path) -> LanguagePatterns:
+    data = _read(path)
     emergency: Dict[str, List[str]] = data.get("emergency") or {}
-    compiled = tuple((category, _compile(items, path)) for category, items in emergency.items() if items)
+    compiled = tuple((category, _compile(items)) for category, items in emergency.items() if items)
     not_now = data.get("not_now") or []
-    return LanguagePatterns(path.stem, compiled, _compile(not_now, path) if not_now else None)
+    return LanguagePatterns(path.stem, compiled, _compile(not_now) if not_now else None)
 
 
-def _compile(items: List[str], path: Path) -> Pattern[str]:
+def _compile(items: List[str]) -> Pattern[str]:
+    return re.compile("|".join(f"(?:{item})" for item in items))
+
+
+def _check(items: List[str], path: Path) -> None:
     for item in items:
         literal = re.sub(r"\\.", "", item)  # escapes such as \b or \S are regex syntax, not text
         if fold(literal) != literal:
             raise ValueError(f"{path}: pattern {item!r} must be written folded: {fold(literal)!r}")
-    try:
-        compiled = [re.compile(item) for item in items]
-    except re.error as error:
-        raise ValueError(f"{path}: bad pattern: {error}") from None
-    for item, pattern in zip(items, compiled, strict=True):
+        try:
+            pattern = re.compile(item)
+        except re.error as error:
+            raise ValueError(f"{path}: bad pattern: {error}") from None
         if pattern.search("") is not None:
             raise ValueError(f"{path}: pattern {item[:60]!r}... matches an empty text, so it matches everything")
-    return re.compile("|".join(f"(?:{item})" for item in items))
 
 
 def check_examples(language: str) -> List[str]:
     """Problems with the `examples` / `counter_examples` written in a language's pattern file."""
-    with open(PATTERNS_DIR / f"{language}.yml", encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+    data = _read(PATTERNS_DIR / f"{language}.yml")
     problems = []
     for category, texts in (data.get("examples") or {}).items():
         for text in texts:

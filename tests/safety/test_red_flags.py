@@ -1,8 +1,10 @@
 """Emergencies are recognised in every language; questions about side effects are not emergencies."""
 import pytest
+import yaml
 
+import bot.nlu.red_flags as red_flags
 from bot.languages import SUPPORTED
-from bot.nlu.red_flags import check_examples, find_red_flag, patterns
+from bot.nlu.red_flags import check_examples, check_patterns, find_red_flag, patterns
 from bot.tools.red_flag_report import TARGET_FALSE_ALARMS, evaluate_sets, totals
 
 CATEGORIES = {"bleeding", "fever", "seizure", "headache", "confusion_fainting", "breathing", "chest_pain", "wound",
@@ -70,3 +72,20 @@ def test_a_question_about_a_side_effect_is_not_an_emergency(text):
 def test_case_width_and_accents_do_not_hide_an_emergency(text, category):
     found = find_red_flag(text)
     assert found is not None and found.category == category
+
+
+def test_every_pattern_file_passes_the_checks_training_runs():
+    check_patterns()
+
+
+@pytest.mark.parametrize("pattern, problem", [
+    ("Sangre", "must be written folded"),
+    ("(bleeding", "bad pattern"),
+    ("x*", "matches an empty text"),
+])
+def test_a_broken_pattern_stops_the_training(tmp_path, monkeypatch, pattern, problem):
+    (tmp_path / "xx.yml").write_text(yaml.safe_dump({"emergency": {"bleeding": ["bleeding", pattern]}}),
+                                     encoding="utf-8")
+    monkeypatch.setattr(red_flags, "PATTERNS_DIR", tmp_path)
+    with pytest.raises(ValueError, match=problem):
+        check_patterns()

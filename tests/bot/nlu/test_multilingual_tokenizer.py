@@ -40,5 +40,5 @@ def test_every_spacy_pipeline_is_loaded_when_the_model_loads_not_on_a_patients_f
     from bot.nlu import multilingual_tokenizer as module
 
     assert set(module.PRELOAD_ORDER) == module.SPACY_LANGUAGES | {"xx"}
-    module.preload_tokenizers().join()
+    module.preload_tokenizers()
     assert set(module._tokenizers) == set(module.PRELOAD_ORDER)
