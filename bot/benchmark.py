@@ -119,7 +119,7 @@ def drive(webhooks: List[str], texts: List[str], clients: int, per_conversation:
     """`clients` threads, each sending its conversations' messages back to back, until `texts` are used up.
     Conversations are spread over `webhooks` (several servers) one message at a time."""
     result = PhaseResult(clients)
-    queue = iter(enumerate(texts))
+    queue = iter(texts)
     lock = threading.Lock()
     deadline = time.monotonic() + DEADLINE_SECONDS
 
@@ -129,10 +129,9 @@ def drive(webhooks: List[str], texts: List[str], clients: int, per_conversation:
         sent = 0
         while time.monotonic() < deadline:
             with lock:
-                item = next(queue, None)
-            if item is None:
+                text = next(queue, None)
+            if text is None:
                 return
-            index, text = item
             sender = f"{label}-{number}-{sent // per_conversation}"
             sent += 1
             started = time.perf_counter()
@@ -163,7 +162,6 @@ class BotResult:
     start_seconds: float
     phases: Dict[int, PhaseResult]
     memory_mb: List[float]
-    training_seconds: Optional[float] = None
 
 
 def measure(name: str, webhooks: List[str], pid: int, start_seconds: float, args) -> BotResult:

@@ -1,6 +1,7 @@
 """Bad answers, corrections, cancelling, qualification, status and hand-off, through the REST channel."""
 import time
 
+import pytest
 import requests
 
 from actions.consultation.fields import MAX_DESCRIPTION
@@ -53,12 +54,20 @@ def test_another_language_mid_form_switches_the_questions(patient, expect):
     expect(patient, [("отмена", ["utter_consultation_cancelled"])], language="ru")
 
 
-def test_cancel_at_any_question_sends_nothing(patient, expect, consultations):
-    expect(patient, TO_CONTACT + [("", ["utter_invalid_contact", "utter_ask_contact"]),
-                                                 ("stop", ["utter_consultation_cancelled"])])
-    expect(patient, [("I want a consultation", START), ("cancel", ["utter_consultation_cancelled"])])
-    expect(patient, [("I want a consultation", START), ("no", ["utter_consultation_cancelled"])])
-    expect(patient, TO_CONTACT + REST + [("3", ["utter_consultation_cancelled"])])
+# One conversation each: together they are more messages than the channel's rate limit lets one sender send
+# within a few seconds (bot/credentials.yml: a burst of 20, then 3 a second).
+CANCELLATIONS = {
+    "stop_at_the_contact": TO_CONTACT + [("", ["utter_invalid_contact", "utter_ask_contact"]),
+                                         ("stop", ["utter_consultation_cancelled"])],
+    "cancel_at_the_start": [("I want a consultation", START), ("cancel", ["utter_consultation_cancelled"])],
+    "no_to_consent": [("I want a consultation", START), ("no", ["utter_consultation_cancelled"])],
+    "cancel_at_the_summary": TO_CONTACT + REST + [("3", ["utter_consultation_cancelled"])],
+}
+
+
+@pytest.mark.parametrize("way", CANCELLATIONS)
+def test_cancel_at_any_question_sends_nothing(patient, expect, consultations, way):
+    expect(patient, CANCELLATIONS[way])
     assert consultations(patient.sender) == []
 
 

@@ -41,6 +41,8 @@ def sign_in(browser, assistant, username):
     browser.find_element(By.ID, "username").send_keys(username)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    # Wait for the signed-in page: going elsewhere before it arrives would cancel the sign-in.
+    WebDriverWait(browser, 60).until(lambda driver: "/sign-in" not in driver.current_url)
 
 
 @pytest.mark.parametrize("path", ["/", "/conversations", "/dashboard", "/audit"])
