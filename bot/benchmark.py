@@ -30,7 +30,17 @@ from typing import Dict, Iterator, List, Optional
 
 import requests
 
-from bot.serve import HOST, ROOT, VENV_BIN, free_port, latest_model, running_assistant, stop, wait_until_ready
+from bot.serve import (
+    HOST,
+    ROOT,
+    VENV_BIN,
+    free_port,
+    latest_model,
+    running_assistant,
+    shared_store_settings,
+    stop,
+    wait_until_ready,
+)
 
 PLAIN_BOT = ROOT / ".cache" / "plain-rasa"
 DEADLINE_SECONDS = 600  # per phase: the benchmark stops by itself even if a server hangs
@@ -208,19 +218,15 @@ def make_plain_bot() -> float:
 
 @contextmanager
 def our_assistant(run_dir: Path, args) -> Iterator[tuple[List[str], int, float]]:
-    from sqlalchemy.engine import make_url
-
     from bot.tools.local_postgres import temporary_postgres
     from bot.tools.local_redis import temporary_redis
 
     with ExitStack() as stack:
         settings = {}
         if not args.single:
-            database = make_url(stack.enter_context(temporary_postgres()))
+            postgres_url = stack.enter_context(temporary_postgres())
             redis_host, redis_port = stack.enter_context(temporary_redis(run_dir / "redis"))
-            settings = {"TRACKER_DB_DIALECT": "postgresql", "TRACKER_DB_HOST": f"{database.host}:{database.port}",
-                        "TRACKER_DB": database.database, "TRACKER_DB_USER": database.username or "",
-                        "LOCK_STORE_TYPE": "redis", "REDIS_HOST": redis_host, "REDIS_PORT": str(redis_port),
+            settings = {**shared_store_settings(postgres_url, redis_host, redis_port),
                         "SANIC_WORKERS": str(args.workers)}
         started = time.monotonic()
         assistant = stack.enter_context(running_assistant(run_dir, latest_model(), settings=settings))

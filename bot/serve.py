@@ -82,6 +82,17 @@ def store_env(env: Dict[str, str], run_dir: Path) -> Dict[str, str]:
     return stores
 
 
+def shared_store_settings(postgres_url: str, redis_host: str, redis_port: int) -> Dict[str, str]:
+    """The variables for several Rasa servers sharing one PostgreSQL tracker store and one Redis lock store."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(postgres_url)
+    return {"TRACKER_DB_DIALECT": "postgresql", "TRACKER_DB_HOST": f"{database.host}:{database.port}",
+            "TRACKER_DB": database.database or "", "TRACKER_DB_USER": database.username or "",
+            "TRACKER_DB_PASSWORD": database.password or "", "LOCK_STORE_TYPE": "redis", "REDIS_HOST": redis_host,
+            "REDIS_PORT": str(redis_port), "REDIS_DB": "1"}
+
+
 def channel_variables() -> List[str]:
     """The environment variables bot/credentials.yml reads."""
     return sorted(set(re.findall(r"\$\{(\w+)\}", CREDENTIALS.read_text(encoding="utf-8"))))

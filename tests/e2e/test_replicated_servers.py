@@ -14,10 +14,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 import yaml
-from sqlalchemy.engine import make_url
 
 from bot.languages import SUPPORTED
-from bot.serve import latest_model, running_assistant
+from bot.serve import latest_model, running_assistant, shared_store_settings
 from bot.tools.local_redis import temporary_redis
 from tests.e2e.conftest import Patient
 
@@ -31,16 +30,10 @@ BURST = [("What is IORT?", "utter_iort_what"), ("What is intraoperative chemothe
 
 @pytest.fixture(scope="module")
 def replicated(postgres_url, tmp_path_factory):
-    database = make_url(postgres_url)
     run_dir = tmp_path_factory.mktemp("replicated")
     with temporary_redis(run_dir / "redis") as (redis_host, redis_port):
-        settings = {
-            "TRACKER_DB_DIALECT": "postgresql", "TRACKER_DB_HOST": f"{database.host}:{database.port}",
-            "TRACKER_DB": database.database, "TRACKER_DB_USER": database.username or "",
-            "TRACKER_DB_PASSWORD": database.password or "",
-            "LOCK_STORE_TYPE": "redis", "REDIS_HOST": redis_host, "REDIS_PORT": str(redis_port), "REDIS_DB": "1",
-            "CONSULTATION_API_DB_URL": postgres_url,
-        }
+        settings = {**shared_store_settings(postgres_url, redis_host, redis_port),
+                    "CONSULTATION_API_DB_URL": postgres_url}
         try:
             with running_assistant(run_dir, latest_model(), replicas=2, settings=settings,
                                    delivery_interval=1.0) as assistant:
