@@ -19,31 +19,39 @@ from bot.nlu.language_id import CJK_CHAR as _CJK
 # spaCy's own rules for these; "xx" (multi-language rules) for the rest. spaCy's
 # "zh" splits Latin words into letters and its "vi" keeps punctuation on words,
 # so Chinese and Vietnamese use "xx" and CJK characters become tokens of their own.
-SPACY_LANGUAGES = frozenset({"en", "ru", "ar", "es", "fr", "id"})
+# spaCy's French and Indonesian rules are not used either: their generated exception lists (hyphenated words,
+# reduplications) took 4 s and 2 s to compile at every start, half the model's load time. French gets the
+# multi-language rules plus its elisions (l'IORT -> l' IORT); Indonesian the multi-language rules.
+SPACY_LANGUAGES = frozenset({"en", "ru", "ar", "es"})
+FRENCH_ELISION = r"(?<=\b[cdjlmnstCDJLMNST])['’](?=[^\W\d_])|(?<=\b[qQ]u)['’](?=[^\W\d_])"
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
-
-
-# Loading a blank pipeline compiles spaCy's tokenizer rules: about 4 s for French and 3 s for Indonesian, which
-# the first message in that language paid while the whole server waited (and, loaded in the background instead,
-# they slowed every message of the server's first seconds). They are loaded with the model (`preload_tokenizers`),
-# so a server that answers answers at full speed.
-PRELOAD_ORDER = ("xx", "en", "ar", "es", "ru", "fr", "id")
+PRELOAD_ORDER = ("xx", "en", "ar", "es", "ru", "fr")
 _tokenizers: Dict[str, Any] = {}
 _loading = threading.Lock()
 
 
+def _build(key: str):
+    if key in SPACY_LANGUAGES:
+        return spacy.blank(key).tokenizer
+    nlp = spacy.blank("xx")
+    if key == "fr":
+        nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex([*nlp.Defaults.infixes, FRENCH_ELISION]).finditer
+    return nlp.tokenizer
+
+
 def spacy_tokenizer(language: str):
-    key = language if language in SPACY_LANGUAGES else "xx"
+    key = language if language in SPACY_LANGUAGES or language == "fr" else "xx"
     found = _tokenizers.get(key)
     if found is None:
         with _loading:
             found = _tokenizers.get(key)
             if found is None:
-                found = _tokenizers[key] = spacy.blank(key).tokenizer
+                found = _tokenizers[key] = _build(key)
     return found
 
 
 def preload_tokenizers() -> None:
+    """All of them with the model (under a second in all), so no patient's message waits for one."""
     for key in PRELOAD_ORDER:
         spacy_tokenizer(key)
 

@@ -39,6 +39,14 @@ def test_unknown_language_uses_multilingual_rules(tokenizer):
 def test_every_spacy_pipeline_is_loaded_when_the_model_loads_not_on_a_patients_first_message():
     from bot.nlu import multilingual_tokenizer as module
 
-    assert set(module.PRELOAD_ORDER) == module.SPACY_LANGUAGES | {"xx"}
+    assert set(module.PRELOAD_ORDER) == module.SPACY_LANGUAGES | {"xx", "fr"}
     module.preload_tokenizers()
     assert set(module._tokenizers) == set(module.PRELOAD_ORDER)
+
+
+def test_french_elisions_are_split_and_hyphenated_indonesian_words_are_two_words():
+    from bot.nlu.multilingual_tokenizer import spacy_tokenizer
+
+    assert [t.text for t in spacy_tokenizer("fr")("L'IORT, qu’est-ce que c'est")] == [
+        "L", "'", "IORT", ",", "qu", "’", "est", "-", "ce", "que", "c", "'", "est"]
+    assert [t.text for t in spacy_tokenizer("id")("anak-anak")] == ["anak", "-", "anak"]
