@@ -20,6 +20,8 @@ from typing import Dict, Iterator, List, Optional
 
 import requests
 
+from bot.lock_store import REDIS_LOCK_STORE
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 VENV_BIN = Path(sys.executable).parent
@@ -89,8 +91,8 @@ def shared_store_settings(postgres_url: str, redis_host: str, redis_port: int) -
     database = make_url(postgres_url)
     return {"TRACKER_DB_DIALECT": "postgresql", "TRACKER_DB_HOST": f"{database.host}:{database.port}",
             "TRACKER_DB": database.database or "", "TRACKER_DB_USER": database.username or "",
-            "TRACKER_DB_PASSWORD": database.password or "", "LOCK_STORE_TYPE": "redis", "REDIS_HOST": redis_host,
-            "REDIS_PORT": str(redis_port), "REDIS_DB": "1"}
+            "TRACKER_DB_PASSWORD": database.password or "", "LOCK_STORE_TYPE": REDIS_LOCK_STORE,
+            "REDIS_HOST": redis_host, "REDIS_PORT": str(redis_port), "REDIS_DB": "1"}
 
 
 def channel_variables() -> List[str]:
@@ -237,12 +239,12 @@ def running_assistant(
     tracker store.
 
     `replicas` Rasa servers share the tracker and lock stores: give `settings` a PostgreSQL tracker store and
-    LOCK_STORE_TYPE=redis for more than one (docs/deployment.md).
+    the Redis lock store for more than one (`shared_store_settings`, docs/deployment.md).
     """
     rasa_port, action_port, api_port = rasa_port or free_port(), action_port or free_port(), api_port or free_port()
     webchat_port, staff_port = webchat_port or free_port(), staff_port or free_port()
     env = service_env(action_port, run_dir, api_port, settings)
-    if replicas > 1 and (env["LOCK_STORE_TYPE"] != "redis" or env["TRACKER_DB_DIALECT"] == "sqlite"):
+    if replicas > 1 and (env["LOCK_STORE_TYPE"] != REDIS_LOCK_STORE or env["TRACKER_DB_DIALECT"] == "sqlite"):
         raise ValueError("Several Rasa servers need a shared tracker store and the Redis lock store.")
     rasa_ports = [rasa_port, *(free_port() for _ in range(replicas - 1))]
     webchat_url = f"http://{HOST}:{webchat_port}"

@@ -11,6 +11,8 @@ from typing import Callable, Mapping, Optional
 
 import redis
 
+from bot.lock_store import uses_redis_lock
+
 logger = logging.getLogger(__name__)
 
 
@@ -96,7 +98,7 @@ class SharedRateLimiter:
 def rate_limiter(burst: int, per_second: float, env: Optional[Mapping[str, str]] = None):
     """Shared through Redis when endpoints.yml's lock store is Redis (replicated servers), else per process."""
     env = os.environ if env is None else env
-    if env.get("LOCK_STORE_TYPE") != "redis":
+    if not uses_redis_lock(env):
         return RateLimiter(burst, per_second)
     client = redis.Redis(host=env.get("REDIS_HOST") or "localhost", port=int(env.get("REDIS_PORT") or 6379),
                          db=int(env.get("REDIS_DB") or 1), password=env.get("REDIS_PASSWORD") or None,

@@ -133,7 +133,7 @@ def test_rasa_keeps_conversations_in_postgresql_and_locks_in_redis(services):
     env = services["rasa"]["environment"]
     assert env["TRACKER_DB_DIALECT"] == "postgresql"
     assert env["TRACKER_DB_HOST"] == "postgres:5432"
-    assert env["LOCK_STORE_TYPE"] == "redis"
+    assert env["LOCK_STORE_TYPE"] == "bot.lock_store.RedisLockStore"
     assert env["REDIS_HOST"] == "redis" and env["REDIS_PORT"] == "6379"
     assert services["postgres"]["image"].startswith("postgres:15")
     assert services["redis"]["image"].startswith("redis:7")
@@ -144,7 +144,7 @@ def test_rasa_keeps_conversations_in_postgresql_and_locks_in_redis(services):
 def test_several_sanic_workers_are_only_possible_with_the_redis_lock(services):
     env = services["rasa"]["environment"]
     assert "SANIC_WORKERS" in env
-    assert env["LOCK_STORE_TYPE"] == "redis", "Rasa refuses several workers with the in-memory lock store"
+    assert env["LOCK_STORE_TYPE"] == "bot.lock_store.RedisLockStore", "several workers need the Redis lock store"
 
 
 def test_every_variable_endpoints_and_credentials_read_is_set_for_rasa(services):

@@ -201,7 +201,7 @@ def test_rasa_runs_two_replicas_with_probes_and_a_memory_limit(objects):
 def test_rasa_replicas_share_postgresql_and_redis(objects):
     env = environment(objects, container(objects, "rasa", "rasa"))
     assert env["TRACKER_DB_DIALECT"] == "postgresql" and env["TRACKER_DB_HOST"] == "postgres:5432"
-    assert env["LOCK_STORE_TYPE"] == "redis" and env["REDIS_HOST"] == "redis"
+    assert env["LOCK_STORE_TYPE"] == "bot.lock_store.RedisLockStore" and env["REDIS_HOST"] == "redis"
     assert env["TRACKER_DB_PASSWORD"] == "secret:POSTGRES_PASSWORD" and env["REDIS_PASSWORD"] == "secret:REDIS_PASSWORD"
     assert env["SANIC_WORKERS"] == "1", "each worker loads the model: 1.5Gi holds one"
 

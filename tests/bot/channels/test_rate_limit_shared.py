@@ -3,6 +3,7 @@ import pytest
 import redis
 
 from bot.channels.rate_limit import RateLimiter, SharedRateLimiter, rate_limiter
+from bot.lock_store import REDIS_LOCK_STORE
 from bot.tools.local_redis import temporary_redis
 
 
@@ -16,7 +17,7 @@ def redis_server(tmp_path_factory):
 def servers(redis_server):
     """Two servers' limiters (as two Rasa processes would build them), on a clean Redis database."""
     host, port = redis_server
-    env = {"LOCK_STORE_TYPE": "redis", "REDIS_HOST": host, "REDIS_PORT": str(port), "REDIS_DB": "3"}
+    env = {"LOCK_STORE_TYPE": REDIS_LOCK_STORE, "REDIS_HOST": host, "REDIS_PORT": str(port), "REDIS_DB": "3"}
     redis.Redis(host=host, port=port, db=3).flushdb()
     return rate_limiter(4, 0.001, env), rate_limiter(4, 0.001, env)
 
