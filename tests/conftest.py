@@ -4,6 +4,7 @@ import os
 import pytest
 
 from bot.tools.local_postgres import temporary_postgres
+from bot.tools.local_redis import temporary_redis
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +15,10 @@ def postgres_url():
         return
     with temporary_postgres() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """(host, port) of a throwaway Redis server on loopback for this test session."""
+    with temporary_redis(tmp_path_factory.mktemp("redis")) as address:
+        yield address

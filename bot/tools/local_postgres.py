@@ -73,14 +73,19 @@ def temporary_postgres(folder: Optional[Path] = None, port: Optional[int] = None
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def serve_until_interrupted(address: str) -> int:
+    """Print a throwaway server's address and keep it until Ctrl-C (or the end of standard input)."""
+    print(address, flush=True)
+    try:
+        while True:
+            input()
+    except (KeyboardInterrupt, EOFError):
+        return 0
+
+
 def main() -> int:
     with temporary_postgres() as url:
-        print(url, flush=True)
-        try:
-            while True:
-                input()
-        except (KeyboardInterrupt, EOFError):
-            return 0
+        return serve_until_interrupted(url)
 
 
 if __name__ == "__main__":

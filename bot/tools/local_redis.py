@@ -70,13 +70,10 @@ def temporary_redis(folder: Optional[Path] = None, port: Optional[int] = None) -
 
 
 def main() -> int:
+    from bot.tools.local_postgres import serve_until_interrupted
+
     with temporary_redis() as (host, port):
-        print(f"redis://{host}:{port}", flush=True)
-        try:
-            while True:
-                input()
-        except (KeyboardInterrupt, EOFError):
-            return 0
+        return serve_until_interrupted(f"redis://{host}:{port}")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,6 @@ from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.lock_store import REDIS_LOCK_STORE, RedisLockStore
-from bot.tools.local_redis import temporary_redis
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with temporary_redis(tmp_path_factory.mktemp("redis")) as address:
-        yield address
 
 
 @pytest.fixture

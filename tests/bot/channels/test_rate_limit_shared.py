@@ -4,13 +4,6 @@ import redis
 
 from bot.channels.rate_limit import RateLimiter, SharedRateLimiter, rate_limiter
 from bot.lock_store import REDIS_LOCK_STORE
-from bot.tools.local_redis import temporary_redis
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with temporary_redis(tmp_path_factory.mktemp("redis")) as address:
-        yield address
 
 
 @pytest.fixture
