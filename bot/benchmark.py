@@ -106,7 +106,6 @@ def percentile(values: List[float], q: int) -> float:
 
 @dataclass
 class PhaseResult:
-    clients: int
     latencies: List[float] = field(default_factory=list)
     errors: int = 0
     empty: int = 0
@@ -128,7 +127,7 @@ class PhaseResult:
 def drive(webhooks: List[str], texts: List[str], clients: int, per_conversation: int, label: str) -> PhaseResult:
     """`clients` threads, each sending its conversations' messages back to back, until `texts` are used up.
     Conversations are spread over `webhooks` (several servers) one message at a time."""
-    result = PhaseResult(clients)
+    result = PhaseResult()
     queue = iter(texts)
     lock = threading.Lock()
     deadline = time.monotonic() + DEADLINE_SECONDS

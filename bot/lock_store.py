@@ -21,7 +21,6 @@ from rasa.core.lock_store import RedisLockStore as RasaRedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 REDIS_LOCK_STORE = "bot.lock_store.RedisLockStore"
-IN_MEMORY = "in_memory"
 
 # (result, lock to save or None, delete the lock)
 Change = Callable[[Optional[TicketLock]], Tuple[Any, Optional[TicketLock], bool]]
