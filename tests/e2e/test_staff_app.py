@@ -1,11 +1,11 @@
 """The staff app in a real browser, on the tracker store the running bot filled with real conversations."""
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
 import requests
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -36,13 +36,22 @@ def conversations(assistant):
     return russian, english
 
 
+def click_and_wait_for_next_page(browser, by, selector):
+    """Click a link or submit button, then wait until the page it leads to has replaced the current one."""
+    browser.execute_script("window.leftBehind = true")
+    browser.find_element(by, selector).click()
+    # While the browser is between pages, a script may fail; the wait tries again.
+    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(lambda driver: driver.execute_script(
+        "return !window.leftBehind && document.readyState === 'complete'"))
+
+
 def sign_in(browser, assistant, username):
     browser.get(assistant.staff + "/sign-in")
     browser.find_element(By.ID, "username").send_keys(username)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     # Wait for the signed-in page: going elsewhere before it arrives would cancel the sign-in.
-    WebDriverWait(browser, 60).until(lambda driver: "/sign-in" not in driver.current_url)
+    click_and_wait_for_next_page(browser, By.CSS_SELECTOR, "form button[type=submit]")
+    assert "/sign-in" not in browser.current_url, "signed in"
 
 
 @pytest.mark.parametrize("path", ["/", "/conversations", "/dashboard", "/audit"])
@@ -58,15 +67,14 @@ def test_a_coordinator_finds_reads_reviews_and_exports_a_russian_hand_off(browse
     browser.get(assistant.staff + "/conversations")
     Select(browser.find_element(By.NAME, "language")).select_by_value("ru")
     Select(browser.find_element(By.NAME, "flag")).select_by_value("handoff")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    click_and_wait_for_next_page(browser, By.CSS_SELECTOR, "form.filters button")
     found = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "tr.conversation a")]
     assert russian in found and english not in found
-    browser.find_element(By.LINK_TEXT, russian).click()
+    click_and_wait_for_next_page(browser, By.LINK_TEXT, russian)
     understood = browser.find_elements(By.CSS_SELECTOR, "tr.patient .intent")
     assert [u.text for u in understood] == ["What IORT is", "Wants a person: coordinator, nurse, doctor"]
     assert browser.find_elements(By.CSS_SELECTOR, "tr.bot .english"), "the English reply beside the Russian one"
-    browser.find_element(By.XPATH, "//button[text()='Mark reviewed']").click()
-    WebDriverWait(browser, 30).until(lambda _: browser.find_elements(By.ID, "review-status"), browser.page_source)
+    click_and_wait_for_next_page(browser, By.XPATH, "//button[text()='Mark reviewed']")
     assert "Reviewed by coordinator1" in browser.find_element(By.ID, "review-status").text
     browser.get(assistant.staff + "/conversations?language=ru&flag=handoff")
     browser.find_element(By.CSS_SELECTOR, f"input[value='{russian}']").click()
@@ -90,7 +98,6 @@ def test_every_view_and_export_is_in_the_audit_log(browser, assistant, accounts,
                    input=PASSWORD + "\n", text=True, check=True, capture_output=True)
     sign_in(browser, assistant, "admin1")
     browser.get(assistant.staff + "/audit")
-    time.sleep(0.5)
     log = browser.find_element(By.TAG_NAME, "table").text
     for entry in ("coordinator1 view_conversation", "coordinator1 mark_reviewed", "coordinator1 export_csv",
                   "clinician1 view_refused", "admin1 sign_in"):
