@@ -13,8 +13,11 @@ as Rasa's `redis` type.
 from __future__ import annotations
 
 import json
+import os
+from functools import lru_cache
 from typing import Any, Callable, Mapping, Optional, Text, Tuple
 
+import redis
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError
 from rasa.core.lock_store import RedisLockStore as RasaRedisLockStore
@@ -29,6 +32,21 @@ Change = Callable[[Optional[TicketLock]], Tuple[Any, Optional[TicketLock], bool]
 def uses_redis_lock(env: Mapping[str, str]) -> bool:
     """Whether endpoints.yml's lock store, as these variables set it, is shared through Redis."""
     return env.get("LOCK_STORE_TYPE") in (REDIS_LOCK_STORE, "redis")
+
+
+def shared_redis(env: Optional[Mapping[str, str]] = None) -> Optional[redis.Redis]:
+    """The lock store's Redis, for other state every server must share (rate limits, channel memory); None
+    when the lock store is in memory (one server)."""
+    env = os.environ if env is None else env
+    if not uses_redis_lock(env):
+        return None
+    return _client(env.get("REDIS_HOST") or "localhost", int(env.get("REDIS_PORT") or 6379),
+                   int(env.get("REDIS_DB") or 1), env.get("REDIS_PASSWORD") or None)
+
+
+@lru_cache(maxsize=None)
+def _client(host: str, port: int, db: int, password: Optional[str]) -> redis.Redis:
+    return redis.Redis(host=host, port=port, db=db, password=password, socket_timeout=1, socket_connect_timeout=1)
 
 
 class RedisLockStore(RasaRedisLockStore):

@@ -31,9 +31,9 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.memory import ButtonMemory
 from bot.channels.messaging import (
     TIMEOUT,
-    ButtonMemory,
     Inbound,
     MessagingInput,
     attachment,

@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Optional
 from rasa.core.channels.channel import OutputChannel
 from sanic.request import Request
 
+from bot.channels.memory import ButtonMemory
 from bot.channels.messaging import (
-    ButtonMemory,
     Inbound,
     MessagingInput,
     MessagingOutput,

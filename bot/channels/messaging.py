@@ -22,8 +22,6 @@ import hashlib
 import hmac
 import logging
 import re
-import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +37,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from urllib3.util.retry import Retry
 
+from bot.channels.memory import ButtonMemory, button_memory, seen_messages
 from bot.channels.rest import BadRequest, clean_text
 
 logger = logging.getLogger(__name__)
@@ -104,42 +103,6 @@ def numbered(text: str, buttons: List[Dict[str, Any]]) -> str:
     """A question with its buttons as numbered options, for channels without buttons."""
     options = "\n".join(f"{i}. {button.get('title', '')}" for i, button in enumerate(buttons, start=1))
     return f"{text}\n\n{options}" if text else options
-
-
-def as_number(text: str) -> Optional[int]:
-    """"2", "２", "٢" or " 2. " -> 2; anything else None."""
-    stripped = text.strip().rstrip(".)")
-    if not stripped or len(stripped) > 3:
-        return None
-    try:
-        return int("".join(str(unicodedata.digit(c)) for c in stripped))
-    except (TypeError, ValueError):
-        return None
-
-
-class ButtonMemory:
-    """The payloads of the numbered options last shown to each recipient, so that "2" means the second one."""
-
-    def __init__(self, max_recipients: int = 50_000):
-        self.max_recipients = max_recipients
-        self._payloads: "OrderedDict[str, List[str]]" = OrderedDict()
-
-    def remember(self, recipient: str, buttons: List[Dict[str, Any]]) -> None:
-        self._payloads.pop(recipient, None)
-        self._payloads[recipient] = [str(b.get("payload") or b.get("title") or "") for b in buttons]
-        while len(self._payloads) > self.max_recipients:
-            self._payloads.popitem(last=False)
-
-    def forget(self, recipient: str) -> None:
-        """A message without options was shown since: a number now means a number (an age, a year)."""
-        self._payloads.pop(recipient, None)
-
-    def resolve(self, recipient: str, text: str) -> str:
-        payloads = self._payloads.get(recipient)
-        number = as_number(text) if payloads else None
-        if number is None or not 1 <= number <= len(payloads):
-            return text
-        return payloads[number - 1]
 
 
 def split_text(text: str, limit: int, size: Callable[[str], int] = len) -> List[str]:
@@ -269,24 +232,6 @@ class MessagingOutput(OutputChannel):
         logger.debug("Custom JSON replies are not sent on %s", self.name())
 
 
-class SeenMessages:
-    """Platform message ids already handled (platforms redeliver when an answer is slow)."""
-
-    def __init__(self, remembered: int = 10_000):
-        self.remembered = remembered
-        self._ids: "OrderedDict[str, None]" = OrderedDict()
-
-    def first_time(self, message_id: Optional[str]) -> bool:
-        if not message_id:
-            return True
-        if message_id in self._ids:
-            return False
-        self._ids[message_id] = None
-        while len(self._ids) > self.remembered:
-            self._ids.popitem(last=False)
-        return True
-
-
 class MessagingInput(InputChannel):
     """A messaging app's webhook at /webhooks/<name>/webhook. Subclasses fill in the platform's details."""
 
@@ -299,8 +244,8 @@ class MessagingInput(InputChannel):
     def __init__(self, max_chars: Any = MAX_CHARS, **settings: str):
         self.max_chars = int(max_chars or MAX_CHARS)
         self.settings = settings
-        self.memory = ButtonMemory()
-        self.seen = SeenMessages()
+        self.memory = button_memory()
+        self.seen = seen_messages()
 
     def setting(self, key: str, default: str = "") -> str:
         return (self.settings.get(key) or default).strip()

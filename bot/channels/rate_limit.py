@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Callable, Mapping, Optional
 
 import redis
 
-from bot.lock_store import uses_redis_lock
+from bot.lock_store import shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -97,10 +96,5 @@ class SharedRateLimiter:
 
 def rate_limiter(burst: int, per_second: float, env: Optional[Mapping[str, str]] = None):
     """Shared through Redis when endpoints.yml's lock store is Redis (replicated servers), else per process."""
-    env = os.environ if env is None else env
-    if not uses_redis_lock(env):
-        return RateLimiter(burst, per_second)
-    client = redis.Redis(host=env.get("REDIS_HOST") or "localhost", port=int(env.get("REDIS_PORT") or 6379),
-                         db=int(env.get("REDIS_DB") or 1), password=env.get("REDIS_PASSWORD") or None,
-                         socket_timeout=1, socket_connect_timeout=1)
-    return SharedRateLimiter(client, burst, per_second)
+    client = shared_redis(env)
+    return RateLimiter(burst, per_second) if client is None else SharedRateLimiter(client, burst, per_second)

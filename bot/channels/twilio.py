@@ -30,8 +30,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
+from bot.channels.memory import ButtonMemory
 from bot.channels.messaging import (
-    ButtonMemory,
     Inbound,
     MessagingInput,
     attachment,

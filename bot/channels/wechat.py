@@ -23,9 +23,9 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.memory import ButtonMemory
 from bot.channels.messaging import (
     GREETING,
-    ButtonMemory,
     Inbound,
     MessagingInput,
     MessagingOutput,

@@ -16,8 +16,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.memory import ButtonMemory
 from bot.channels.messaging import (
-    ButtonMemory,
     Inbound,
     MessagingInput,
     MessagingOutput,

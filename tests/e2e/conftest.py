@@ -6,6 +6,7 @@ import sqlite3
 import tempfile
 from contextlib import closing
 from pathlib import Path
+from typing import Dict
 
 import pytest
 import requests
@@ -77,6 +78,11 @@ PLATFORMS = {"TELEGRAM": "telegram", "TWILIO": "twilio", "MESSENGER": "messenger
              "LINE": "line", "WECHAT": "wechat"}
 
 
+def channel_settings(platforms) -> Dict[str, str]:
+    """Every messaging channel's secrets, and its platform's API at the local fake."""
+    return {**CHANNEL_SECRETS, **{f"{prefix}_API_BASE_URL": platforms.base(name) for prefix, name in PLATFORMS.items()}}
+
+
 @pytest.fixture(scope="session")
 def platforms():
     with FakePlatforms() as fake:
@@ -85,8 +91,7 @@ def platforms():
 
 @pytest.fixture(scope="session")
 def assistant(run_dir, platforms):
-    settings = {**CHANNEL_SECRETS, **{f"{prefix}_API_BASE_URL": platforms.base(name)
-                                       for prefix, name in PLATFORMS.items()}}
+    settings = channel_settings(platforms)
     saved = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:

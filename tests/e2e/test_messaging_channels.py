@@ -169,13 +169,19 @@ class WhatsApp(Platform):
     def new_sender(self):
         return f"7916{next(_ids) % 10**7:07d}"
 
-    def _message(self, **message):
-        body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
+    def body(self, **message) -> bytes:
+        """A webhook body with one new message (a platform redelivers the same body when an answer is slow)."""
+        return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
             {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {"phone_number_id": "1065"},
                                             "messages": [{"from": self.sender, "id": f"wamid.{next(_ids)}",
                                                           "timestamp": "1", **message}]}}]}]}).encode()
+
+    def deliver(self, body: bytes):
         signature = hmac.new(SECRETS["WHATSAPP_APP_SECRET"].encode(), body, hashlib.sha256).hexdigest()
         return self.post(body, {"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + signature})
+
+    def _message(self, **message):
+        return self.deliver(self.body(**message))
 
     def text(self, text):
         return self._message(type="text", text={"body": text})

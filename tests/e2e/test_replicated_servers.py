@@ -18,7 +18,8 @@ import yaml
 from bot.languages import SUPPORTED
 from bot.serve import latest_model, running_assistant, shared_store_settings
 from bot.tools.local_redis import temporary_redis
-from tests.e2e.conftest import Patient
+from tests.e2e.conftest import Patient, channel_settings
+from tests.e2e.test_messaging_channels import WeChat, WhatsApp, occurrences, text_of, wait_for_text
 
 CONVERSATIONS = yaml.safe_load(Path(__file__).with_name("consultations.yml").read_text(encoding="utf-8"))
 # Questions a patient may send in a quick burst, each with the answer it must get.
@@ -29,11 +30,11 @@ BURST = [("What is IORT?", "utter_iort_what"), ("What is intraoperative chemothe
 
 
 @pytest.fixture(scope="module")
-def replicated(postgres_url, tmp_path_factory):
+def replicated(postgres_url, platforms, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("replicated")
     with temporary_redis(run_dir / "redis") as (redis_host, redis_port):
         settings = {**shared_store_settings(postgres_url, redis_host, redis_port),
-                    "CONSULTATION_API_DB_URL": postgres_url}
+                    "CONSULTATION_API_DB_URL": postgres_url, **channel_settings(platforms)}
         try:
             with running_assistant(run_dir, latest_model(), replicas=2, settings=settings,
                                    delivery_interval=1.0) as assistant:
@@ -129,3 +130,36 @@ def test_simultaneous_messages_of_one_conversation_are_handled_one_at_a_time(rep
         turns = turns[turns.index("user"):]  # after the session start
         # user, action_listen, user, action_listen...: no message started before the previous one was answered.
         assert turns == ["user", "action_listen"] * len(BURST), turns
+
+
+def servers(replicated) -> list:
+    return [webhook.split("/webhooks/")[0] for webhook in replicated.webhooks]
+
+
+def test_a_numbered_option_shown_by_one_server_is_understood_by_the_other(replicated, platforms, catalogues):
+    """WeChat has no buttons: the options are numbered, and the patient's "2" may reach the other server."""
+    patient = WeChat(replicated, platforms)
+    first, second = servers(replicated)
+    patient.rasa = first
+    assert patient.text("Чем вы можете помочь?").status_code == 200
+    wait_for_text(patient, text_of(catalogues, "ru", "utter_help"))
+    payloads = [button["payload"] for button in catalogues["ru"]["utter_help"][0]["buttons"]]
+    patient.rasa = second
+    assert patient.button("/ask_iort_what", payloads.index("/ask_iort_what") + 1).status_code == 200
+    answer = text_of(catalogues, "ru", "utter_iort_what")
+    assert " ".join(answer.split()) in wait_for_text(patient, answer)
+
+
+def test_a_message_redelivered_to_the_other_server_is_answered_once(replicated, platforms, catalogues):
+    """WhatsApp delivers a message again when the answer is slow; the load balancer may send it to the other
+    server."""
+    patient = WhatsApp(replicated, platforms)
+    first, second = servers(replicated)
+    question = patient.body(type="text", text={"body": "Что такое интраоперационная лучевая терапия?"})
+    for server in (first, second):
+        patient.rasa = server
+        assert patient.deliver(question).status_code == 200
+    patient.rasa = first
+    assert patient.text("Что такое ИОХТ?").status_code == 200  # answered after any second answer would be
+    wait_for_text(patient, text_of(catalogues, "ru", "utter_ioct_what"))
+    assert len(occurrences(patient, catalogues, "ru", "utter_iort_what")) == 1

@@ -1,7 +1,7 @@
-"""What all messaging connectors share: splitting, numbered options, phone-country hints."""
+"""What all messaging connectors share: splitting, numbered options' text, phone-country hints."""
 import pytest
 
-from bot.channels.messaging import ButtonMemory, as_number, language_from_phone, numbered, split_text, utf8_size
+from bot.channels.messaging import language_from_phone, numbered, split_text, utf8_size
 
 
 def test_long_answers_are_split_at_paragraphs_then_sentences_then_words():
@@ -23,21 +23,8 @@ def test_short_text_is_one_part_and_empty_text_none():
     assert split_text("   ", 10) == []
 
 
-@pytest.mark.parametrize("text, number", [("2", 2), (" 3. ", 3), ("２", 2), ("٣", 3), ("12", 12),
-                                          ("two", None), ("", None), ("1234", None), ("2 please", None)])
-def test_numbers_in_any_script(text, number):
-    assert as_number(text) == number
-
-
-def test_a_number_means_the_option_last_shown_to_that_recipient_only():
-    memory = ButtonMemory()
-    memory.remember("a", [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}])
-    assert memory.resolve("a", "2") == "/deny"
-    assert memory.resolve("a", "3") == "3", "out of range stays text"
-    assert memory.resolve("b", "2") == "2", "other recipients are unaffected"
+def test_options_become_a_numbered_list():
     assert numbered("Sure?", [{"title": "Yes"}, {"title": "No"}]) == "Sure?\n\n1. Yes\n2. No"
-    memory.forget("a")
-    assert memory.resolve("a", "2") == "2", "after a question without options, a number is a number (an age)"
 
 
 @pytest.mark.parametrize("number, language", [("79161234567", "ru"), ("+86 138 0013 8000", "zh"),
