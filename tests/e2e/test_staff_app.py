@@ -36,6 +36,13 @@ def conversations(assistant):
     return russian, english
 
 
+def visit(browser, url: str) -> str:
+    """Open the page and wait until it shows something; its text."""
+    browser.get(url)
+    return WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.find_element(By.TAG_NAME, "body").text)
+
+
 def click_and_wait_for_next_page(browser, by, selector):
     """Click a link or submit button, then wait until the page it leads to has replaced the current one."""
     browser.execute_script("window.leftBehind = true")
@@ -46,7 +53,7 @@ def click_and_wait_for_next_page(browser, by, selector):
 
 
 def sign_in(browser, assistant, username):
-    browser.get(assistant.staff + "/sign-in")
+    visit(browser, assistant.staff + "/sign-in")
     browser.find_element(By.ID, "username").send_keys(username)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     # Wait for the signed-in page: going elsewhere before it arrives would cancel the sign-in.
@@ -64,7 +71,7 @@ def test_a_coordinator_finds_reads_reviews_and_exports_a_russian_hand_off(browse
                                                                           conversations):
     russian, english = conversations
     sign_in(browser, assistant, "coordinator1")
-    browser.get(assistant.staff + "/conversations")
+    visit(browser, assistant.staff + "/conversations")
     Select(browser.find_element(By.NAME, "language")).select_by_value("ru")
     Select(browser.find_element(By.NAME, "flag")).select_by_value("handoff")
     click_and_wait_for_next_page(browser, By.CSS_SELECTOR, "form.filters button")
@@ -76,7 +83,7 @@ def test_a_coordinator_finds_reads_reviews_and_exports_a_russian_hand_off(browse
     assert browser.find_elements(By.CSS_SELECTOR, "tr.bot .english"), "the English reply beside the Russian one"
     click_and_wait_for_next_page(browser, By.XPATH, "//button[text()='Mark reviewed']")
     assert "Reviewed by coordinator1" in browser.find_element(By.ID, "review-status").text
-    browser.get(assistant.staff + "/conversations?language=ru&flag=handoff")
+    visit(browser, assistant.staff + "/conversations?language=ru&flag=handoff")
     browser.find_element(By.CSS_SELECTOR, f"input[value='{russian}']").click()
     browser.find_element(By.XPATH, "//button[text()='Export']").click()
     WebDriverWait(browser, 30).until(lambda _: list(browser.download_dir.glob("conversations-*.csv")))
@@ -87,9 +94,8 @@ def test_a_coordinator_finds_reads_reviews_and_exports_a_russian_hand_off(browse
 def test_a_clinician_cannot_open_an_unflagged_conversation(browser, assistant, accounts, conversations):
     russian, english = conversations
     sign_in(browser, assistant, "clinician1")
-    browser.get(f"{assistant.staff}/conversations/{english}")
-    assert "Forbidden" in browser.page_source
-    browser.get(f"{assistant.staff}/conversations/{russian}")
+    assert "Forbidden" in visit(browser, f"{assistant.staff}/conversations/{english}")
+    visit(browser, f"{assistant.staff}/conversations/{russian}")
     assert browser.find_elements(By.CSS_SELECTOR, "tr.patient"), "a handed-off conversation is open to clinicians"
 
 
@@ -97,7 +103,7 @@ def test_every_view_and_export_is_in_the_audit_log(browser, assistant, accounts,
     subprocess.run([sys.executable, "-m", "bot.staff", "create-account", "admin1"], cwd=ROOT, env=assistant.env,
                    input=PASSWORD + "\n", text=True, check=True, capture_output=True)
     sign_in(browser, assistant, "admin1")
-    browser.get(assistant.staff + "/audit")
+    visit(browser, assistant.staff + "/audit")
     log = browser.find_element(By.TAG_NAME, "table").text
     for entry in ("coordinator1 view_conversation", "coordinator1 mark_reviewed", "coordinator1 export_csv",
                   "clinician1 view_refused", "admin1 sign_in"):
