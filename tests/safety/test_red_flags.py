@@ -32,15 +32,16 @@ def test_the_pattern_files_own_examples_behave(language):
 def test_the_held_out_sets_are_big_enough(sets, language):
     assert sets["first"][language].emergencies >= 10
     assert sets["first"][language].ordinary >= 100
-    for later in ("second", "third", "fourth"):
+    for later in ("second", "third", "fourth", "fifth"):
         assert sets[later][language].emergencies >= 40 and sets[later][language].ordinary >= 30
 
 
-# The targets (TARGET_RECALL 98 %, TARGET_FALSE_ALARMS 1 %) are not met on every set yet: docs/red-flags.md
-# states the measured figures. These floors and ceilings are today's measurements rounded, so that no change to
-# the patterns may lose what they catch today or add false alarms; raise them as the patterns improve.
-RECALL_FLOORS = {"first": 0.98, "second": 0.96, "third": 0.98, "fourth": 0.97}
-FALSE_ALARM_CEILINGS = {"first": TARGET_FALSE_ALARMS, "second": 0.10, "third": 0.05, "fourth": 0.06}
+# The recall target (98 %) is met on every set; the false-alarm target (1 %) on the first set's ordinary
+# questions, not on the later sets' hard near-misses (past, hypothetical): docs/red-flags.md states the figures.
+# These floors and ceilings are today's measurements rounded, so that no change to the patterns may lose what
+# they catch today or add false alarms; raise them as the patterns improve.
+RECALL_FLOORS = {"first": 0.98, "second": 0.97, "third": 0.985, "fourth": 0.98, "fifth": 0.985}
+FALSE_ALARM_CEILINGS = {"first": TARGET_FALSE_ALARMS, "second": 0.08, "third": 0.035, "fourth": 0.055, "fifth": 0.06}
 
 
 @pytest.mark.parametrize("name", sorted(RECALL_FLOORS))
