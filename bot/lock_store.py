@@ -12,6 +12,7 @@ as Rasa's `redis` type.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from functools import lru_cache
@@ -42,6 +43,11 @@ def shared_redis(env: Optional[Mapping[str, str]] = None) -> Optional[redis.Redi
         return None
     return _client(env.get("REDIS_HOST") or "localhost", int(env.get("REDIS_PORT") or 6379),
                    int(env.get("REDIS_DB") or 1), env.get("REDIS_PASSWORD") or None)
+
+
+def shared_key(prefix: str, identifier: str) -> str:
+    """A Redis key for a sender, recipient or message id that holds a hash of the id, never the id itself."""
+    return f"{prefix}{hashlib.sha256(identifier.encode()).hexdigest()[:32]}"
 
 
 @lru_cache(maxsize=None)

@@ -8,7 +8,6 @@ server also keeps its own copy, used if Redis cannot be reached: then it behaves
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import unicodedata
@@ -17,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import redis
 
-from bot.lock_store import shared_redis
+from bot.lock_store import shared_key, shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +80,6 @@ class SeenMessages:
         return True
 
 
-
-def _key(prefix: str, identifier: str) -> str:
-    return f"{prefix}{hashlib.sha256(identifier.encode()).hexdigest()[:32]}"
-
-
 def _warn(what: str, error: Exception) -> None:
     logger.warning("%s kept on this server only, Redis failed: %s", what, type(error).__name__)
 
@@ -98,20 +92,21 @@ class SharedButtonMemory(ButtonMemory):
     def remember(self, recipient: str, buttons: List[Dict[str, Any]]) -> None:
         super().remember(recipient, buttons)
         try:
-            self.client.set(_key(self.prefix, recipient), json.dumps(self._payloads[recipient]), ex=REMEMBERED_FOR)
+            shown = json.dumps(super().payloads(recipient))
+            self.client.set(shared_key(self.prefix, recipient), shown, ex=REMEMBERED_FOR)
         except redis.RedisError as error:
             _warn("Numbered options", error)
 
     def forget(self, recipient: str) -> None:
         super().forget(recipient)
         try:
-            self.client.delete(_key(self.prefix, recipient))
+            self.client.delete(shared_key(self.prefix, recipient))
         except redis.RedisError as error:
             _warn("Numbered options", error)
 
     def payloads(self, recipient: str) -> Optional[List[str]]:
         try:
-            stored = self.client.get(_key(self.prefix, recipient))
+            stored = self.client.get(shared_key(self.prefix, recipient))
         except redis.RedisError as error:
             _warn("Numbered options", error)
             return super().payloads(recipient)
@@ -126,9 +121,9 @@ class SharedSeenMessages(SeenMessages):
     def first_time(self, message_id: Optional[str]) -> bool:
         here = super().first_time(message_id)
         if not message_id:
-            return True
+            return here
         try:
-            return bool(self.client.set(_key(self.prefix, message_id), 1, nx=True, ex=REMEMBERED_FOR))
+            return bool(self.client.set(shared_key(self.prefix, message_id), 1, nx=True, ex=REMEMBERED_FOR))
         except redis.RedisError as error:
             _warn("Handled message ids", error)
             return here

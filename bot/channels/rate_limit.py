@@ -1,7 +1,6 @@
 """Per-sender token buckets: a burst of messages is fine, a flood is slowed down; other senders are unaffected."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import OrderedDict
@@ -10,7 +9,7 @@ from typing import Callable, Mapping, Optional
 
 import redis
 
-from bot.lock_store import shared_redis
+from bot.lock_store import shared_key, shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ class SharedRateLimiter:
         self.take = client.register_script(TAKE_TOKEN)
 
     def _key(self, sender: str, kind: str) -> str:
-        return f"{self.prefix}{kind}:{hashlib.sha256(sender.encode()).hexdigest()[:32]}"
+        return shared_key(f"{self.prefix}{kind}:", sender)
 
     def allow(self, sender: str) -> bool:
         try:
