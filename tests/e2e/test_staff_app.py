@@ -61,6 +61,11 @@ def sign_in(browser, assistant, username):
     assert "/sign-in" not in browser.current_url, "signed in"
 
 
+def test_the_app_runs_on_a_production_wsgi_server_not_flasks_own(assistant):
+    served_by = requests.get(assistant.staff + "/sign-in", timeout=30).headers.get("Server", "")
+    assert served_by == "staff" and "Werkzeug" not in served_by
+
+
 @pytest.mark.parametrize("path", ["/", "/conversations", "/dashboard", "/audit"])
 def test_signed_out_every_page_goes_to_sign_in(browser, assistant, path):
     browser.get(assistant.staff + path)
