@@ -211,6 +211,11 @@ class Assistant:
         return self.webhook.split("/webhooks/")[0]
 
     @property
+    def rasa_urls(self) -> List[str]:
+        """Each Rasa server's base URL (one per replica)."""
+        return [webhook.split("/webhooks/")[0] for webhook in self.webhooks]
+
+    @property
     def rasa(self) -> subprocess.Popen:
         return self.processes[0]
 

@@ -19,7 +19,7 @@ from bot.languages import SUPPORTED
 from bot.serve import latest_model, running_assistant, shared_store_settings
 from bot.tools.local_redis import temporary_redis
 from tests.e2e.conftest import Patient, channel_settings
-from tests.e2e.test_messaging_channels import WeChat, WhatsApp, occurrences, text_of, wait_for_text
+from tests.e2e.test_messaging_channels import WeChat, WhatsApp, occurrences, same_words, text_of, wait_for_text
 
 CONVERSATIONS = yaml.safe_load(Path(__file__).with_name("consultations.yml").read_text(encoding="utf-8"))
 # Questions a patient may send in a quick burst, each with the answer it must get.
@@ -132,14 +132,10 @@ def test_simultaneous_messages_of_one_conversation_are_handled_one_at_a_time(rep
         assert turns == ["user", "action_listen"] * len(BURST), turns
 
 
-def servers(replicated) -> list:
-    return [webhook.split("/webhooks/")[0] for webhook in replicated.webhooks]
-
-
 def test_a_numbered_option_shown_by_one_server_is_understood_by_the_other(replicated, platforms, catalogues):
     """WeChat has no buttons: the options are numbered, and the patient's "2" may reach the other server."""
     patient = WeChat(replicated, platforms)
-    first, second = servers(replicated)
+    first, second = replicated.rasa_urls
     patient.rasa = first
     assert patient.text("Чем вы можете помочь?").status_code == 200
     wait_for_text(patient, text_of(catalogues, "ru", "utter_help"))
@@ -147,14 +143,14 @@ def test_a_numbered_option_shown_by_one_server_is_understood_by_the_other(replic
     patient.rasa = second
     assert patient.button("/ask_iort_what", payloads.index("/ask_iort_what") + 1).status_code == 200
     answer = text_of(catalogues, "ru", "utter_iort_what")
-    assert " ".join(answer.split()) in wait_for_text(patient, answer)
+    assert same_words(answer) in wait_for_text(patient, answer)
 
 
 def test_a_message_redelivered_to_the_other_server_is_answered_once(replicated, platforms, catalogues):
     """WhatsApp delivers a message again when the answer is slow; the load balancer may send it to the other
     server."""
     patient = WhatsApp(replicated, platforms)
-    first, second = servers(replicated)
+    first, second = replicated.rasa_urls
     question = patient.body(type="text", text={"body": "Что такое интраоперационная лучевая терапия?"})
     for server in (first, second):
         patient.rasa = server

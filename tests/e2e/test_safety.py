@@ -83,5 +83,5 @@ def test_the_action_server_refuses_calls_without_its_token(assistant):
 
 
 def test_rasas_http_api_is_not_open(assistant):
-    base = assistant.webhook.split("/webhooks/")[0]
+    base = assistant.rasa_url
     assert requests.get(f"{base}/conversations/x/tracker", timeout=10).status_code in (401, 403, 404)

@@ -36,19 +36,22 @@ def conversations(assistant):
     return russian, english
 
 
+def patiently(browser) -> WebDriverWait:
+    """A wait that tries again when the browser, between two pages, cannot answer yet."""
+    return WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,))
+
+
 def visit(browser, url: str) -> str:
     """Open the page and wait until it shows something; its text."""
     browser.get(url)
-    return WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
-        lambda driver: driver.find_element(By.TAG_NAME, "body").text)
+    return patiently(browser).until(lambda driver: driver.find_element(By.TAG_NAME, "body").text)
 
 
 def click_and_wait_for_next_page(browser, by, selector):
     """Click a link or submit button, then wait until the page it leads to has replaced the current one."""
     browser.execute_script("window.leftBehind = true")
     browser.find_element(by, selector).click()
-    # While the browser is between pages, a script may fail; the wait tries again.
-    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(lambda driver: driver.execute_script(
+    patiently(browser).until(lambda driver: driver.execute_script(
         "return !window.leftBehind && document.readyState === 'complete'"))
 
 
